@@ -1,0 +1,254 @@
+// Config schema (SPEC §9). Every schema carries its own "expected" text so that
+// load.ts can print `<path>: got <value>, expected <text>` for each zod issue.
+import * as z from 'zod';
+import { builtinRules } from '../../rules/index.ts';
+import type { Problem } from '../errors.ts';
+
+const int = (min: number, max?: number) => {
+  const d = max === undefined ? `integer >= ${min}` : `integer ${min}..${max}`;
+  const s = z.int({ error: d }).min(min, { error: d });
+  return max === undefined ? s : s.max(max, { error: d });
+};
+const finite = () => z.number({ error: 'finite number' });
+const obj = <T extends z.core.$ZodLooseShape>(shape: T) => z.strictObject(shape, { error: 'object' });
+const sign = () => z.union([z.literal(1), z.literal(-1)], { error: '1 | -1' });
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: values.map((v) => JSON.stringify(v)).join(' | ') });
+const variants = <const T extends readonly [z.ZodObject, ...z.ZodObject[]]>(kinds: string[], options: T) =>
+  z.discriminatedUnion('kind', options, {
+    error: (iss) =>
+      iss.code === 'invalid_union' && iss.path?.length ? kinds.map((k) => JSON.stringify(k)).join(' | ') : 'object',
+  });
+
+export const NAME_RE = /^[A-Za-z0-9._-]+$/;
+
+const Soma = obj({
+  f: oneOf(['relu', 'clamp01', 'sigmoid', 'linear']).default('relu'),
+  gain: z.number({ error: 'number > 0' }).gt(0, { error: 'number > 0' }).default(1),
+  alpha: z
+    .number({ error: 'number in (0, 1]' })
+    .gt(0, { error: 'number in (0, 1]' })
+    .max(1, { error: 'number in (0, 1]' })
+    .default(1),
+  bias: finite().default(0),
+  theta: finite().default(0),
+});
+
+const Layer = obj({
+  name: z.string({ error: `string matching ${NAME_RE}` }).regex(NAME_RE, { error: `string matching ${NAME_RE}` }),
+  size: int(1),
+  role: oneOf(['input', 'hidden', 'output']),
+  sign: sign().default(1),
+  segments: int(1).default(1),
+  soma: Soma.prefault({}),
+  homeostasis: obj({
+    eta: z.number({ error: 'number >= 0' }).min(0, { error: 'number >= 0' }),
+    target: finite(),
+  }).optional(),
+});
+
+const Connect = variants(
+  ['full', 'fanIn', 'prob'],
+  [
+    obj({ kind: z.literal('full') }),
+    obj({ kind: z.literal('fanIn'), k: int(1) }),
+    obj({
+      kind: z.literal('prob'),
+      p: z.number({ error: 'number in (0, 1]' }).gt(0, { error: 'number in (0, 1]' }).max(1, { error: 'number in (0, 1]' }),
+    }),
+  ],
+);
+
+const Projection = obj({
+  from: z.string({ error: 'layer name (string)' }),
+  to: z.string({ error: 'layer name (string)' }),
+  connect: Connect,
+  init: obj({ min: finite(), max: finite() }),
+  segment: int(0).default(0),
+  sign: sign().optional(),
+  plastic: z.boolean({ error: 'boolean' }).default(true),
+});
+
+const nonNegative = () => z.number({ error: 'number >= 0' }).min(0, { error: 'number >= 0' });
+
+const Stimulus = variants(
+  ['bars', 'gaussian'],
+  [
+    obj({
+      kind: z.literal('bars'),
+      side: int(2),
+      p: z.number({ error: 'number in (0, 1]' }).gt(0, { error: 'number in (0, 1]' }).max(1, { error: 'number in (0, 1]' }),
+      noise: nonNegative(),
+    }),
+    obj({ kind: z.literal('gaussian'), dim: int(1), rank: int(1), noise: nonNegative() }),
+  ],
+);
+
+export const ConfigSchema = obj({
+  name: z.string({ error: `string matching ${NAME_RE}` }).regex(NAME_RE, { error: `string matching ${NAME_RE}` }),
+  seed: int(0).default(1),
+  backend: oneOf(['cpu', 'webgpu', 'auto']).default('auto'),
+  steps: int(1),
+  chunk: int(1, 1000).default(50),
+  logEvery: int(1).default(250),
+  record: obj({ every: int(1), capacity: int(1) }).optional(),
+  network: obj({
+    organisms: int(1).default(1),
+    layers: z.array(Layer, { error: 'array of layers' }).min(1, { error: 'non-empty array of layers' }),
+    projections: z.array(Projection, { error: 'array of projections' }),
+  }),
+  rule: obj({
+    name: z.string({ error: 'rule name (string)' }),
+    params: z.record(z.string(), z.number({ error: 'number' }), { error: 'object of numbers' }).default({}),
+  }),
+  plasticity: obj({
+    wMin: finite().default(0),
+    wMax: finite().default(1),
+    normalize: oneOf(['none', 'l1', 'l2', 'subtractive']).default('none'),
+    normalizeTarget: finite().default(1),
+  }).prefault({}),
+  stimulus: Stimulus,
+});
+
+export type Config = z.output<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** Flattened element count of one stimulus sample. */
+export function stimulusDim(s: Config['stimulus']): number {
+  return s.kind === 'bars' ? s.side * s.side : s.dim;
+}
+
+// ---- cross-field checks -------------------------------------------------------------
+// Run on the raw (pre-zod) object so they can be reported together with the schema
+// problems; each check only looks at fields that have the right type.
+
+type Rec = Record<string, unknown>;
+const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isInt = (v: unknown): v is number => Number.isInteger(v);
+const list = (names: string[]) => names.map((n) => JSON.stringify(n)).join(' | ');
+
+export function crossCheck(raw: unknown, suggest: (word: string, options: string[]) => string): Problem[] {
+  const out: Problem[] = [];
+  if (!isRec(raw)) return out;
+  const net = isRec(raw.network) ? raw.network : undefined;
+  const layers = net && Array.isArray(net.layers) ? net.layers : undefined;
+
+  const byName = new Map<string, { index: number; layer: Rec }>();
+  if (layers) {
+    layers.forEach((l, i) => {
+      if (!isRec(l) || typeof l.name !== 'string') return;
+      const prev = byName.get(l.name);
+      if (prev) {
+        out.push({
+          path: `network.layers[${i}].name`,
+          value: l.name,
+          expected: `a unique layer name (network.layers[${prev.index}] is already "${l.name}")`,
+        });
+      } else byName.set(l.name, { index: i, layer: l });
+    });
+    const inputs = layers.filter((l) => isRec(l) && l.role === 'input');
+    const roles = layers.map((l) => (isRec(l) ? l.role : undefined));
+    if (layers.length > 0 && inputs.length === 0 && roles.every((r) => r === 'input' || r === 'hidden' || r === 'output')) {
+      out.push({ path: 'network.layers', value: roles, expected: 'at least one layer with role "input"' });
+    }
+    const sizes = inputs.map((l) => (l as Rec).size);
+    const stim = isRec(raw.stimulus) ? raw.stimulus : undefined;
+    if (inputs.length > 0 && sizes.every(isInt) && stim) {
+      const total = (sizes as number[]).reduce((a, b) => a + b, 0);
+      if (stim.kind === 'bars' && isInt(stim.side) && stim.side * stim.side !== total) {
+        const root = Math.round(Math.sqrt(total));
+        out.push({
+          path: 'stimulus.side',
+          value: stim.side,
+          expected:
+            root * root === total
+              ? `${root} (side*side must equal the total input layer size ${total})`
+              : `side*side equal to the total input layer size ${total}, which is not a square`,
+        });
+      }
+      if (stim.kind === 'gaussian' && isInt(stim.dim) && stim.dim !== total) {
+        out.push({ path: 'stimulus.dim', value: stim.dim, expected: `${total} (the total input layer size)` });
+      }
+    }
+  }
+  if (isRec(raw.stimulus) && raw.stimulus.kind === 'gaussian') {
+    const { dim, rank } = raw.stimulus;
+    if (isInt(dim) && isInt(rank) && rank > dim && rank >= 1) {
+      out.push({ path: 'stimulus.rank', value: rank, expected: `integer 1..${dim} (at most dim)` });
+    }
+  }
+
+  const projections = net && Array.isArray(net.projections) ? net.projections : undefined;
+  const names = [...byName.keys()];
+  projections?.forEach((p, i) => {
+    if (!isRec(p)) return;
+    const at = `network.projections[${i}]`;
+    for (const end of ['from', 'to'] as const) {
+      const v = p[end];
+      if (typeof v === 'string' && layers && !byName.has(v)) {
+        out.push({ path: `${at}.${end}`, value: v, expected: `a layer name: ${list(names)}${suggest(v, names)}` });
+      }
+    }
+    const target = typeof p.to === 'string' ? byName.get(p.to)?.layer : undefined;
+    if (target?.role === 'input') {
+      out.push({ path: `${at}.to`, value: p.to, expected: `a hidden or output layer ("${p.to}" is an input layer)` });
+    }
+    const segments = target ? (target.segments === undefined ? 1 : target.segments) : undefined;
+    const segment = p.segment === undefined ? 0 : p.segment;
+    if (isInt(segments) && segments >= 1 && isInt(segment) && segment >= segments) {
+      out.push({
+        path: `${at}.segment`,
+        value: segment,
+        expected: `integer 0..${segments - 1} (layer "${p.to}" has ${segments} segment${segments === 1 ? '' : 's'})`,
+      });
+    }
+    if (isRec(p.init) && typeof p.init.min === 'number' && typeof p.init.max === 'number' && p.init.min > p.init.max) {
+      out.push({ path: `${at}.init`, value: p.init, expected: 'min <= max' });
+    }
+  });
+
+  const pl = isRec(raw.plasticity) ? raw.plasticity : undefined;
+  if (pl) {
+    const wMin = pl.wMin === undefined ? 0 : pl.wMin;
+    const wMax = pl.wMax === undefined ? 1 : pl.wMax;
+    if (typeof wMin === 'number' && typeof wMax === 'number' && wMin > wMax) {
+      out.push({ path: 'plasticity', value: { wMin, wMax }, expected: 'wMin <= wMax' });
+    }
+  }
+
+  const rule = isRec(raw.rule) ? raw.rule : undefined;
+  if (rule && typeof rule.name === 'string') {
+    const known = Object.keys(builtinRules);
+    const def = Object.hasOwn(builtinRules, rule.name) ? builtinRules[rule.name] : undefined;
+    if (!def) {
+      out.push({ path: 'rule.name', value: rule.name, expected: `a known rule: ${list(known)}${suggest(rule.name, known)}` });
+    } else if (isRec(rule.params)) {
+      const allowed = Object.keys(def.params);
+      for (const [k, v] of Object.entries(rule.params)) {
+        const spec = Object.hasOwn(def.params, k) ? def.params[k] : undefined;
+        if (!spec) {
+          out.push({
+            path: `rule.params.${k}`,
+            value: v,
+            expected: `a parameter of rule "${rule.name}": ${list(allowed)}${suggest(k, allowed)}`,
+          });
+        } else if (typeof v === 'number' && ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max))) {
+          out.push({
+            path: `rule.params.${k}`,
+            value: v,
+            expected: `number in [${spec.min ?? '-inf'}, ${spec.max ?? 'inf'}]`,
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The rule's defaults overlaid with the config's params, so a resolved config is self-contained. */
+export function resolveRuleParams(config: Config): Config {
+  const def = builtinRules[config.rule.name];
+  const params: Record<string, number> = {};
+  for (const [k, p] of Object.entries(def.params)) params[k] = p.default;
+  return { ...config, rule: { ...config.rule, params: { ...params, ...config.rule.params } } };
+}

@@ -1,0 +1,10 @@
+// Every built-in rule by the name a config uses.
+import type { RuleDef } from '../sim/compiler/rule.ts';
+import { hebbian, oja } from './hebbian.ts';
+import { keyedDistance } from './keyed-distance.ts';
+
+export const builtinRules: Record<string, RuleDef> = {
+  [hebbian.name]: hebbian,
+  [oja.name]: oja,
+  [keyedDistance.name]: keyedDistance,
+};

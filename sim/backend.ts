@@ -1,0 +1,77 @@
+// The one interface every backend implements (SPEC §3). See sim/README.md for the exact step.
+import type { CompiledRule } from './compiler/compile.ts';
+import type { SynapseTensor } from './tensor.ts';
+
+export type BackendName = 'cpu' | 'webgpu';
+
+export type NormalizeKind = 'none' | 'l1' | 'l2' | 'subtractive';
+export interface PlasticityOptions {
+  wMin: number;
+  wMax: number;
+  /** Per-neuron normalization of plastic weights after each update. */
+  normalize: NormalizeKind;
+  /** l1/l2: target norm; subtractive: target sum. */
+  normalizeTarget: number;
+}
+
+export interface RecordOptions {
+  /** Record all activities after every `every`-th step. */
+  every: number;
+  /** Ring buffer length in frames. */
+  capacity: number;
+}
+
+export interface BackendInit {
+  tensor: SynapseTensor;
+  rule: CompiledRule;
+  plasticity: PlasticityOptions;
+  record?: RecordOptions;
+  /** Maximum steps per `run` call, so buffers can be sized once. */
+  maxChunk: number;
+  /** cpu: worker threads to use (default: all cores when the tensor is large enough to pay). */
+  threads?: number;
+}
+
+export interface ChunkResult {
+  /** Global step (0-based) of the first step whose activity or weights were not finite, or −1. */
+  firstBadStep: number;
+}
+
+export interface NetworkState {
+  /** Activity after the last step (global neuron order). */
+  a: Float32Array;
+  w: Float32Array;
+  theta: Float32Array;
+  /** Segment potentials v of the last step. */
+  v: Float32Array;
+  /** Rule state: slot-major, slots[k * S + s]. */
+  slots: Float32Array;
+  /** Rule per-neuron terms: term-major, terms[k * N + n]. */
+  terms: Float32Array;
+}
+
+export interface Recording {
+  /** Global step after which each frame was taken, oldest first. */
+  steps: number[];
+  /** frames × N activities. */
+  frames: Float32Array;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  /** Short description of the device or thread count actually used. */
+  readonly device: string;
+  /**
+   * Advance T steps. `inputs` holds T samples of `inputSize` values each: sample p is clamped to
+   * the input neurons at step t0 + p. No host readback happens between steps.
+   */
+  run(T: number, inputs: Float32Array): Promise<ChunkResult>;
+  /** Apply any plasticity still pending from the last step and read the whole state back. */
+  readState(): Promise<NetworkState>;
+  readRecording(): Promise<Recording>;
+  /** Bytes of memory held for the tensor, rule state and buffers. */
+  memoryBytes(): number;
+  dispose(): Promise<void>;
+}
+
+export class BackendUnavailable extends Error {}

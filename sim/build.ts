@@ -1,0 +1,317 @@
+// Builders of synapse tensors: from explicit lists, from layer specs, and seeded random fan-in
+// networks (the benchmark workloads). All randomness is counter-based (random.ts).
+import { Counter, hash3, STREAM, uniform } from './random.ts';
+import { checkTensor, ROLE, SOMA, type RoleName, type SomaName, type SynapseTensor } from './tensor.ts';
+
+export interface NeuronSpec {
+  role?: RoleName;
+  sign?: 1 | -1;
+  type?: number;
+  soma?: SomaName;
+  gain?: number;
+  alpha?: number;
+  bias?: number;
+  theta?: number;
+  etaTheta?: number;
+  target?: number;
+  a0?: number;
+  pos?: [number, number, number];
+  /** Dendritic segments (default 1). */
+  segments?: number;
+  /** Per segment: 0 = Dale, ±1 = own sign. */
+  segSign?: number[];
+  /** Per segment: plastic (default true). */
+  segPlastic?: boolean[];
+}
+
+export interface SynapseSpec {
+  pre: number;
+  post: number;
+  segment?: number;
+  w: number;
+}
+
+export interface OrganismSpec {
+  neurons: NeuronSpec[];
+  synapses: SynapseSpec[];
+}
+
+/** A tensor from explicit lists (neuron indices are within each organism). */
+export function fromLists(organisms: OrganismSpec[]): SynapseTensor {
+  const N = organisms.reduce((s, o) => s + o.neurons.length, 0);
+  const G = organisms.reduce((s, o) => s + o.neurons.reduce((t, n) => t + (n.segments ?? 1), 0), 0);
+  const S = organisms.reduce((s, o) => s + o.synapses.length, 0);
+  const t = alloc(organisms.length, N, G, S);
+  let n0 = 0;
+  let g = 0;
+  let s = 0;
+  organisms.forEach((o, oi) => {
+    t.orgNeuronStart[oi] = n0;
+    t.orgSynStart[oi] = s;
+    // group synapses by (post, segment), keeping list order inside a segment
+    const bySeg = new Map<string, SynapseSpec[]>();
+    for (const sy of o.synapses) {
+      const post = o.neurons[sy.post];
+      if (!post) throw new Error(`synapse ${JSON.stringify(sy)}: no neuron ${sy.post}`);
+      if (sy.pre < 0 || sy.pre >= o.neurons.length) throw new Error(`synapse ${JSON.stringify(sy)}: no neuron ${sy.pre}`);
+      const seg = sy.segment ?? 0;
+      if (seg >= (post.segments ?? 1)) throw new Error(`synapse ${JSON.stringify(sy)}: neuron ${sy.post} has ${post.segments ?? 1} segment(s)`);
+      const key = `${sy.post}:${seg}`;
+      (bySeg.get(key) ?? bySeg.set(key, []).get(key)!).push(sy);
+    }
+    let inputs = 0;
+    o.neurons.forEach((spec, i) => {
+      const n = n0 + i;
+      setNeuron(t, n, oi, spec, spec.role === 'input' ? inputs++ : -1);
+      t.neuronSegStart[n] = g;
+      for (let k = 0; k < (spec.segments ?? 1); k++, g++) {
+        t.segSynStart[g] = s;
+        t.segSign[g] = spec.segSign?.[k] ?? 0;
+        t.segPlastic[g] = spec.segPlastic?.[k] === false ? 0 : 1;
+        for (const sy of bySeg.get(`${i}:${k}`) ?? []) {
+          t.pre[s] = sy.pre;
+          t.w[s++] = sy.w;
+        }
+      }
+    });
+    n0 += o.neurons.length;
+  });
+  return finish(t);
+}
+
+export interface LayerSpec {
+  name: string;
+  size: number;
+  role: RoleName;
+  sign?: 1 | -1;
+  segments?: number;
+  soma?: { f?: SomaName; gain?: number; alpha?: number; bias?: number; theta?: number };
+  homeostasis?: { eta: number; target: number };
+}
+
+export type ConnectSpec = { kind: 'full' } | { kind: 'fanIn'; k: number } | { kind: 'prob'; p: number };
+
+export interface ProjectionSpec {
+  from: string;
+  to: string;
+  connect: ConnectSpec;
+  init: { min: number; max: number };
+  segment?: number;
+  sign?: 1 | -1;
+  plastic?: boolean;
+}
+
+export interface LayersSpec {
+  organisms: number;
+  layers: LayerSpec[];
+  projections: ProjectionSpec[];
+}
+
+/**
+ * A tensor from layer specs: every organism has the same layers; connectivity and initial weights
+ * are drawn per organism from the seed. Synapses of each segment are sorted by presynaptic index.
+ */
+export function fromLayers(spec: LayersSpec, seed: number): SynapseTensor {
+  const layerStart: number[] = [];
+  let perOrg = 0;
+  const byName = new Map<string, number>();
+  spec.layers.forEach((l, i) => {
+    if (byName.has(l.name)) throw new Error(`layer '${l.name}' is defined twice`);
+    byName.set(l.name, i);
+    layerStart.push(perOrg);
+    perOrg += l.size;
+  });
+  const layerOf = (name: string, what: string) => {
+    const i = byName.get(name);
+    if (i === undefined) throw new Error(`${what}: no layer '${name}'`);
+    return i;
+  };
+  // projections into each (layer, segment)
+  const into = spec.layers.map((l) => Array.from({ length: l.segments ?? 1 }, () => [] as ProjectionSpec[]));
+  for (const p of spec.projections) {
+    const to = layerOf(p.to, `projection ${p.from}->${p.to}`);
+    layerOf(p.from, `projection ${p.from}->${p.to}`);
+    const seg = p.segment ?? 0;
+    if (seg >= into[to].length) throw new Error(`projection ${p.from}->${p.to}: segment ${seg} but layer '${p.to}' has ${into[to].length}`);
+    const others = into[to][seg];
+    if (others.some((q) => (q.sign ?? 0) !== (p.sign ?? 0))) throw new Error(`projection ${p.from}->${p.to}: segment ${seg} mixes projections with different signs`);
+    if (others.some((q) => (q.plastic ?? true) !== (p.plastic ?? true))) throw new Error(`projection ${p.from}->${p.to}: segment ${seg} mixes plastic and fixed projections`);
+    others.push(p);
+  }
+
+  const neurons: NeuronSpec[] = [];
+  spec.layers.forEach((l, li) => {
+    const side = Math.ceil(Math.sqrt(l.size));
+    for (let i = 0; i < l.size; i++) {
+      const segs = into[li];
+      neurons.push({
+        role: l.role,
+        sign: l.sign ?? 1,
+        type: li,
+        soma: l.soma?.f ?? 'relu',
+        gain: l.soma?.gain ?? 1,
+        alpha: l.soma?.alpha ?? 1,
+        bias: l.soma?.bias ?? 0,
+        theta: l.soma?.theta ?? 0,
+        etaTheta: l.homeostasis?.eta ?? 0,
+        target: l.homeostasis?.target ?? 0,
+        pos: [side > 1 ? (i % side) / (side - 1) - 0.5 : 0, side > 1 ? Math.floor(i / side) / (side - 1) - 0.5 : 0, li],
+        segments: segs.length,
+        segSign: segs.map((ps) => ps[0]?.sign ?? 0),
+        segPlastic: segs.map((ps) => ps[0]?.plastic ?? true),
+      });
+    }
+  });
+
+  const organisms: OrganismSpec[] = [];
+  for (let o = 0; o < spec.organisms; o++) {
+    const rng = new Counter(hash3(seed, o, STREAM.connect), STREAM.connect);
+    const wr = new Counter(hash3(seed, o, STREAM.weight), STREAM.weight);
+    const synapses: SynapseSpec[] = [];
+    spec.layers.forEach((l, li) => {
+      for (let i = 0; i < l.size; i++) {
+        const post = layerStart[li] + i;
+        into[li].forEach((projs, seg) => {
+          const pres: { pre: number; w: number }[] = [];
+          for (const p of projs) {
+            const from = byName.get(p.from)!;
+            const f0 = layerStart[from];
+            const fsize = spec.layers[from].size;
+            const draw = () => p.init.min + (p.init.max - p.init.min) * wr.next();
+            if (p.connect.kind === 'full') for (let j = 0; j < fsize; j++) pres.push({ pre: f0 + j, w: draw() });
+            else if (p.connect.kind === 'prob') {
+              for (let j = 0; j < fsize; j++) if (rng.next() < (p.connect as { p: number }).p) pres.push({ pre: f0 + j, w: draw() });
+            } else {
+              const k = p.connect.k;
+              if (k > fsize) throw new Error(`projection ${p.from}->${p.to}: fan-in ${k} is larger than layer '${p.from}' (${fsize})`);
+              for (const j of sampleDistinct(rng, fsize, k)) pres.push({ pre: f0 + j, w: draw() });
+            }
+          }
+          pres.sort((a, b) => a.pre - b.pre);
+          for (const x of pres) synapses.push({ pre: x.pre, post, segment: seg, w: x.w });
+        });
+      }
+    });
+    organisms.push({ neurons, synapses });
+  }
+  return fromLists(organisms);
+}
+
+/** k distinct integers in [0, n), sorted (Floyd's algorithm: O(k) draws). */
+function sampleDistinct(rng: Counter, n: number, k: number): number[] {
+  const set = new Set<number>();
+  for (let j = n - k; j < n; j++) {
+    const t = rng.int(j + 1);
+    set.add(set.has(t) ? j : t);
+  }
+  return [...set].sort((a, b) => a - b);
+}
+
+export interface RandomSpec {
+  organisms: number;
+  neurons: number;
+  fanIn: number;
+  seed: number;
+  /** Initial weights uniform in [0, wInit). */
+  wInit: number;
+  soma?: SomaName;
+  gain?: number;
+  theta?: number;
+  /** Sort each row's presynaptic indices (better locality of the gather). */
+  sortPre?: boolean;
+}
+
+/**
+ * Every neuron hidden, excitatory, one segment with `fanIn` presynaptic neurons drawn uniformly
+ * (with replacement, as the peer workload does); initial activity uniform in [0, 1).
+ * Written straight into typed arrays: the benchmark sizes reach 10^7 synapses.
+ */
+export function randomTensor(r: RandomSpec): SynapseTensor {
+  const N = r.organisms * r.neurons;
+  const S = N * r.fanIn;
+  const t = alloc(r.organisms, N, N, S);
+  const soma = SOMA[r.soma ?? 'sigmoid'];
+  for (let o = 0; o < r.organisms; o++) {
+    t.orgNeuronStart[o] = o * r.neurons;
+    t.orgSynStart[o] = o * r.neurons * r.fanIn;
+  }
+  const row = new Uint32Array(r.fanIn);
+  for (let n = 0; n < N; n++) {
+    const o = Math.floor(n / r.neurons);
+    t.org[n] = o;
+    t.role[n] = ROLE.hidden;
+    t.sign[n] = 1;
+    t.inputIndex[n] = -1;
+    t.soma[n] = soma;
+    t.gain[n] = r.gain ?? 4;
+    t.alpha[n] = 1;
+    t.theta[n] = r.theta ?? 0.5;
+    t.a0[n] = uniform(r.seed, STREAM.activity, n);
+    t.pos[3 * n] = uniform(r.seed, STREAM.position, 3 * n);
+    t.pos[3 * n + 1] = uniform(r.seed, STREAM.position, 3 * n + 1);
+    t.pos[3 * n + 2] = uniform(r.seed, STREAM.position, 3 * n + 2);
+    t.neuronSegStart[n] = n;
+    t.segSynStart[n] = n * r.fanIn;
+    t.segPlastic[n] = 1;
+    for (let k = 0; k < r.fanIn; k++) row[k] = Math.floor(uniform(r.seed, STREAM.connect, n * r.fanIn + k) * r.neurons);
+    if (r.sortPre) row.sort();
+    t.pre.set(row, n * r.fanIn);
+  }
+  for (let s = 0; s < S; s++) t.w[s] = uniform(r.seed, STREAM.weight, s) * r.wInit;
+  return finish(t);
+}
+
+function alloc(O: number, N: number, G: number, S: number): SynapseTensor {
+  return {
+    organisms: O,
+    orgNeuronStart: new Uint32Array(O + 1),
+    orgSynStart: new Uint32Array(O + 1),
+    org: new Uint32Array(N),
+    role: new Uint8Array(N),
+    type: new Uint8Array(N),
+    sign: new Float32Array(N),
+    inputIndex: new Int32Array(N),
+    soma: new Uint8Array(N),
+    gain: new Float32Array(N),
+    alpha: new Float32Array(N),
+    bias: new Float32Array(N),
+    theta: new Float32Array(N),
+    etaTheta: new Float32Array(N),
+    target: new Float32Array(N),
+    a0: new Float32Array(N),
+    pos: new Float32Array(3 * N),
+    neuronSegStart: new Uint32Array(N + 1),
+    segSynStart: new Uint32Array(G + 1),
+    segSign: new Float32Array(G),
+    segPlastic: new Uint8Array(G),
+    pre: new Uint32Array(S),
+    w: new Float32Array(S),
+  };
+}
+
+function setNeuron(t: SynapseTensor, n: number, org: number, s: NeuronSpec, inputIndex: number): void {
+  t.org[n] = org;
+  t.role[n] = ROLE[s.role ?? 'hidden'];
+  t.type[n] = s.type ?? 0;
+  t.sign[n] = s.sign ?? 1;
+  t.inputIndex[n] = inputIndex;
+  t.soma[n] = SOMA[s.soma ?? 'relu'];
+  t.gain[n] = s.gain ?? 1;
+  t.alpha[n] = s.alpha ?? 1;
+  t.bias[n] = s.bias ?? 0;
+  t.theta[n] = s.theta ?? 0;
+  t.etaTheta[n] = s.etaTheta ?? 0;
+  t.target[n] = s.target ?? 0;
+  t.a0[n] = s.a0 ?? 0;
+  t.pos.set(s.pos ?? [0, 0, 0], 3 * n);
+}
+
+function finish(t: SynapseTensor): SynapseTensor {
+  const O = t.organisms;
+  t.orgNeuronStart[O] = t.role.length;
+  t.orgSynStart[O] = t.w.length;
+  t.neuronSegStart[t.role.length] = t.segSign.length;
+  t.segSynStart[t.segSign.length] = t.w.length;
+  checkTensor(t);
+  return t;
+}

@@ -1,0 +1,111 @@
+// Placement of every cpu array in one shared WebAssembly memory, so the WebAssembly synapse
+// kernel and the JS neuron phase in every worker thread see the same bytes without copies.
+import type { CompiledRule } from '../compiler/compile.ts';
+import { inputSize, neuronCount, segmentCount, synapseCount, type SynapseTensor } from '../tensor.ts';
+
+export interface Layout {
+  N: number;
+  G: number;
+  S: number;
+  nIn: number;
+  nSlots: number;
+  nTerms: number;
+  maxChunk: number;
+  recCapacity: number;
+  /** Byte offset of each array. */
+  off: Record<ArrayName, number>;
+  bytes: number;
+  pages: number;
+}
+
+// name → element count as a function of the sizes
+const ARRAYS = {
+  pre: (l: Sizes) => l.S,
+  w: (l: Sizes) => l.S,
+  slots: (l: Sizes) => l.nSlots * l.S,
+  segSynStart: (l: Sizes) => l.G + 1,
+  segSign: (l: Sizes) => l.G,
+  segPlastic: (l: Sizes) => l.G,
+  v: (l: Sizes) => l.G,
+  d: (l: Sizes) => l.G,
+  neuronSegStart: (l: Sizes) => l.N + 1,
+  base: (l: Sizes) => l.N,
+  sign: (l: Sizes) => l.N,
+  inputIndex: (l: Sizes) => l.N,
+  soma: (l: Sizes) => l.N,
+  gain: (l: Sizes) => l.N,
+  alpha: (l: Sizes) => l.N,
+  bias: (l: Sizes) => l.N,
+  theta: (l: Sizes) => l.N,
+  etaTheta: (l: Sizes) => l.N,
+  target: (l: Sizes) => l.N,
+  u: (l: Sizes) => l.N,
+  /** Three rotating activity buffers: previous, current, next step. */
+  a: (l: Sizes) => 3 * l.N,
+  terms: (l: Sizes) => l.nTerms * l.N,
+  x: (l: Sizes) => l.maxChunk * l.nIn,
+  rec: (l: Sizes) => l.recCapacity * l.N,
+};
+export type ArrayName = keyof typeof ARRAYS;
+type Sizes = Pick<Layout, 'N' | 'G' | 'S' | 'nIn' | 'nSlots' | 'nTerms' | 'maxChunk' | 'recCapacity'>;
+
+const PAGE = 65536;
+/** WebAssembly memory32 limit. */
+export const MAX_BYTES = 4 * 1024 * 1024 * 1024 - PAGE;
+
+export function makeLayout(t: SynapseTensor, rule: CompiledRule, maxChunk: number, recCapacity: number): Layout {
+  const sizes: Sizes = {
+    N: neuronCount(t),
+    G: segmentCount(t),
+    S: synapseCount(t),
+    nIn: inputSize(t),
+    nSlots: rule.slotNames.length,
+    nTerms: rule.termNames.length,
+    maxChunk,
+    recCapacity,
+  };
+  const off = {} as Record<ArrayName, number>;
+  let at = 64; // keep address 0 unused
+  for (const [name, count] of Object.entries(ARRAYS)) {
+    off[name as ArrayName] = at;
+    at += Math.ceil((count(sizes) * 4) / 64) * 64;
+  }
+  if (at > MAX_BYTES) throw new Error(`cpu backend: the network needs ${(at / 2 ** 30).toFixed(2)} GiB, above WebAssembly's 4 GiB`);
+  return { ...sizes, off, bytes: at, pages: Math.ceil(at / PAGE) };
+}
+
+export type Views = {
+  [K in ArrayName]: K extends 'pre' | 'segSynStart' | 'neuronSegStart' | 'base' ? Uint32Array : K extends 'inputIndex' | 'soma' | 'segPlastic' ? Int32Array : Float32Array;
+};
+
+export function views(buf: ArrayBufferLike, l: Layout): Views {
+  const sizes = l as Sizes;
+  const out = {} as Record<string, Float32Array | Uint32Array | Int32Array>;
+  for (const [name, count] of Object.entries(ARRAYS)) {
+    const Ctor = ['pre', 'segSynStart', 'neuronSegStart', 'base'].includes(name) ? Uint32Array : ['inputIndex', 'soma', 'segPlastic'].includes(name) ? Int32Array : Float32Array;
+    out[name] = new Ctor(buf, l.off[name as ArrayName], count(sizes));
+  }
+  return out as Views;
+}
+
+/** Copy the tensor and the rule's initial state into the memory. */
+export function fill(v: Views, t: SynapseTensor, rule: CompiledRule, l: Layout): void {
+  v.pre.set(t.pre);
+  v.w.set(t.w);
+  rule.slotInit.forEach((x, k) => v.slots.fill(x, k * l.S, (k + 1) * l.S));
+  v.segSynStart.set(t.segSynStart);
+  v.segSign.set(t.segSign);
+  v.segPlastic.set(t.segPlastic);
+  v.neuronSegStart.set(t.neuronSegStart);
+  for (let n = 0; n < l.N; n++) v.base[n] = t.orgNeuronStart[t.org[n]];
+  v.sign.set(t.sign);
+  v.inputIndex.set(t.inputIndex);
+  v.soma.set(t.soma);
+  v.gain.set(t.gain);
+  v.alpha.set(t.alpha);
+  v.bias.set(t.bias);
+  v.theta.set(t.theta);
+  v.etaTheta.set(t.etaTheta);
+  v.target.set(t.target);
+  rule.termInit.forEach((x, k) => v.terms.fill(x, k * l.N, (k + 1) * l.N));
+}

@@ -1,0 +1,110 @@
+// The synapse tensor (SPEC §2): a population of organisms stored flat, structure-of-arrays,
+// sorted by (organism, post neuron, segment). CSR twice: neuron -> segments, segment -> synapses.
+
+export const ROLE = { input: 0, hidden: 1, output: 2 } as const;
+export type RoleName = keyof typeof ROLE;
+
+/** Soma nonlinearity f in a ← (1−α)a + α f(u − θ). Codes are stored per neuron. */
+export const SOMA = { relu: 0, clamp01: 1, sigmoid: 2, linear: 3 } as const;
+export type SomaName = keyof typeof SOMA;
+
+export interface SynapseTensor {
+  organisms: number;
+  /** Global neuron offset of each organism, length organisms+1. */
+  orgNeuronStart: Uint32Array;
+  /** Global synapse offset of each organism, length organisms+1. */
+  orgSynStart: Uint32Array;
+
+  // ---- per neuron (global index n), length N
+  org: Uint32Array;
+  role: Uint8Array;
+  /** Neuron type id (index into the config's types). */
+  type: Uint8Array;
+  /** +1 excitatory, −1 inhibitory (Dale's law): applied to every outgoing synapse. */
+  sign: Float32Array;
+  /** For input neurons: which component of the sample it is clamped to; −1 otherwise. */
+  inputIndex: Int32Array;
+  soma: Uint8Array;
+  gain: Float32Array;
+  /** α: 1 = no memory of the previous activity. */
+  alpha: Float32Array;
+  bias: Float32Array;
+  theta: Float32Array;
+  /** Homeostasis θ ← θ + ηθ (a − target); ηθ = 0 disables it. */
+  etaTheta: Float32Array;
+  target: Float32Array;
+  /** Initial activity. */
+  a0: Float32Array;
+  /** x, y, z per neuron. */
+  pos: Float32Array;
+  /** CSR: segments of neuron n are segStartOfNeuron[n] .. segStartOfNeuron[n+1]. Length N+1. */
+  neuronSegStart: Uint32Array;
+
+  // ---- per segment (global index g), length G
+  /** CSR: synapses of segment g are segSynStart[g] .. segSynStart[g+1]. Length G+1. */
+  segSynStart: Uint32Array;
+  /** 0: use the presynaptic neuron's sign (Dale); ±1: the projection's own sign. */
+  segSign: Float32Array;
+  /** 1 if the rule updates this segment's synapses. */
+  segPlastic: Uint8Array;
+
+  // ---- per synapse (global index s), length S
+  /** Presynaptic neuron index within the organism. */
+  pre: Uint32Array;
+  w: Float32Array;
+}
+
+export function neuronCount(t: SynapseTensor): number {
+  return t.role.length;
+}
+export function segmentCount(t: SynapseTensor): number {
+  return t.segSign.length;
+}
+export function synapseCount(t: SynapseTensor): number {
+  return t.w.length;
+}
+/** Number of input neurons of organism 0 (all organisms see the same sample). */
+export function inputSize(t: SynapseTensor): number {
+  let m = 0;
+  const end = t.orgNeuronStart[1];
+  for (let n = 0; n < end; n++) m = Math.max(m, t.inputIndex[n] + 1);
+  return m;
+}
+/** True when every sign that a contribution can use is +1: kernels may skip the sign lookup. */
+export function allExcitatory(t: SynapseTensor): boolean {
+  return t.sign.every((s) => s === 1) && t.segSign.every((s) => s === 0 || s === 1);
+}
+
+/** Bytes held by the tensor's arrays (rule state slots are added by the backend that allocates them). */
+export function tensorBytes(t: SynapseTensor): number {
+  let b = 0;
+  for (const v of Object.values(t)) if (ArrayBuffer.isView(v)) b += v.byteLength;
+  return b;
+}
+
+/** Per-tensor sanity: CSR monotone, indices in range, signs valid. Throws with the first problem. */
+export function checkTensor(t: SynapseTensor): void {
+  const N = neuronCount(t);
+  const G = segmentCount(t);
+  const S = synapseCount(t);
+  const fail = (m: string) => {
+    throw new Error(`invalid synapse tensor: ${m}`);
+  };
+  if (t.orgNeuronStart.length !== t.organisms + 1 || t.orgNeuronStart[t.organisms] !== N) fail('orgNeuronStart');
+  if (t.orgSynStart.length !== t.organisms + 1 || t.orgSynStart[t.organisms] !== S) fail('orgSynStart');
+  if (t.neuronSegStart.length !== N + 1 || t.neuronSegStart[N] !== G) fail('neuronSegStart');
+  if (t.segSynStart.length !== G + 1 || t.segSynStart[G] !== S) fail('segSynStart');
+  for (let n = 0; n < N; n++) if (t.neuronSegStart[n + 1] < t.neuronSegStart[n]) fail(`neuronSegStart not monotone at ${n}`);
+  for (let g = 0; g < G; g++) if (t.segSynStart[g + 1] < t.segSynStart[g]) fail(`segSynStart not monotone at ${g}`);
+  for (let o = 0; o < t.organisms; o++) {
+    const size = t.orgNeuronStart[o + 1] - t.orgNeuronStart[o];
+    const s0 = t.segSynStart[t.neuronSegStart[t.orgNeuronStart[o]]];
+    const s1 = t.segSynStart[t.neuronSegStart[t.orgNeuronStart[o + 1]]];
+    if (s0 !== t.orgSynStart[o] || s1 !== t.orgSynStart[o + 1]) fail(`orgSynStart of organism ${o}`);
+    for (let s = s0; s < s1; s++) if (t.pre[s] >= size) fail(`synapse ${s}: pre ${t.pre[s]} outside organism ${o} (${size} neurons)`);
+  }
+  for (let n = 0; n < N; n++) {
+    if (t.sign[n] !== 1 && t.sign[n] !== -1) fail(`neuron ${n}: sign ${t.sign[n]}`);
+    if (t.role[n] === ROLE.input && t.inputIndex[n] < 0) fail(`input neuron ${n} has no input index`);
+  }
+}

@@ -1,0 +1,244 @@
+// The WGSL step shader: one invocation per neuron row doing exactly what one cpu pass does for that
+// row (sim/README.md "The step"; sim/cpu/kernelSource.ts + sim/cpu/wasm.ts), in f32.
+// Arrays are packed into five storage buffers so the shader stays under the default limit of
+// 8 storage buffers per stage (browsers do not all offer more); offsets come in the uniform.
+import type { CompiledRule } from '../compiler/compile.ts';
+import { wgslNum } from '../compiler/emit.ts';
+import type { PlasticityOptions } from '../backend.ts';
+import { SOMA } from '../tensor.ts';
+
+export const WORKGROUP = 64;
+
+/**
+ * Fields of the per-pass uniform, all u32, in order. `*Off` of activity thirds are absolute
+ * indices into `st`; `o*` are offsets of the packed arrays (see the buffer comments below).
+ * mode bit 0: pending plasticity; bit 1: gather + neuron update; bit 2: clamp sample 0 into a_cur.
+ */
+export const PASS_FIELDS = [
+  'N', 'G', 'S', 'nIn', 'p', 'T', 't', 'mode', 'prevOff', 'curOff', 'nextOff', 'pad0',
+  // iu (u32): neuronSegStart at 0, then these
+  'oSegSyn', 'oBase', 'oPre', 'oPlastic', 'oInIdx', 'oSoma',
+  // fr (f32, read-only)
+  'oSegSign', 'oSign', 'oGain', 'oAlpha', 'oBias', 'oEtaTheta', 'oTarget', 'oX',
+  // st (f32, read-write): a (3N), v, d, u, theta, terms
+  'oV', 'oD', 'oU', 'oTheta', 'oTerms', 'pad1',
+] as const;
+export type PassField = (typeof PASS_FIELDS)[number];
+export const PASS_BYTES = PASS_FIELDS.length * 4;
+/** Dynamic uniform offsets must be multiples of this (WebGPU's default minUniformBufferOffsetAlignment). */
+export const PASS_STRIDE = 256;
+
+export const MODE = { plasticity: 1, step: 2, clamp: 4 } as const;
+export const NO_BAD = 0xffffffff;
+
+export type ShaderOptions = Pick<PlasticityOptions, 'wMin' | 'wMax' | 'normalize' | 'normalizeTarget'> & {
+  /** Every contribution sign is +1: skip the sign lookup. */
+  uniformSign: boolean;
+};
+
+const SYN_VARS = ['pre', 'post', 'w', 'v', 'd', 'sign', 'fanin', 'u', 'theta'];
+
+export function stepShader(rule: CompiledRule, opts: ShaderOptions): string {
+  const slots = rule.slotNames;
+  const terms = rule.termNames;
+  const decl = (names: string[]) => names.map((n) => `v_${n}: f32`).join(', ');
+  const synParams = decl([...SYN_VARS, ...slots, ...terms]);
+  const termParams = decl(['post', 'u', 'theta', ...terms]);
+  const contribParams = decl(['pre', 'w', 'sign', ...slots]);
+
+  const fns = [
+    `fn r_dw(${synParams}) -> f32 { return ${rule.dw.wgsl}; }`,
+    ...rule.slots.map((e, k) => `fn r_slot${k}(${synParams}) -> f32 { return ${e.wgsl}; }`),
+    `fn r_contrib(${contribParams}) -> f32 { return ${rule.contribution.wgsl}; }`,
+    `fn r_seg(v_v: f32) -> f32 { return ${rule.segment.wgsl}; }`,
+    ...rule.terms.map((e, k) => `fn r_term${k}(${termParams}) -> f32 { return ${e.wgsl}; }`),
+  ].join('\n');
+
+  // Infinite bounds cannot be WGSL literals: leave that side unclipped.
+  let clip = 'x';
+  if (Number.isFinite(opts.wMin)) clip = `max(${clip}, ${wgslNum(opts.wMin)})`;
+  if (Number.isFinite(opts.wMax)) clip = `min(${clip}, ${wgslNum(opts.wMax)})`;
+
+  const synArgs = (pre: string) =>
+    [pre, 'post', 'w', 'vg', 'dg', 'sgn', 'fanin', 'uN', 'thN', ...slots.map((_, k) => `o${k}`), ...terms.map((_, k) => `tm${k}`)].join(', ');
+  const slotIdx = (k: number) => `${k + 1}u * P.S + s`;
+  const contribReadsSlots = slots.map((n) => rule.contribution.reads.has(n));
+  const sign = opts.uniformSign ? '1.0f' : 'select(fr[P.oSign + pn], sgnSeg, sgnSeg != 0.0f)';
+
+  // Plasticity of one synapse s (pre from the previous step); leaves the new slot values in c<k>.
+  const plasticity = `
+        let x = st[P.prevOff + pn];
+        ${slots.map((_, k) => `let o${k} = ws[${slotIdx(k)}];`).join('\n        ')}
+        let dw = r_dw(${synArgs('x')});
+        ${slots.map((_, k) => `c${k} = r_slot${k}(${synArgs('x')});`).join('\n        ')}
+        w = clipW(w + dw);
+        ws[s] = w;
+        ${slots.map((_, k) => `ws[${slotIdx(k)}] = c${k};`).join('\n        ')}
+        wsum += w;`;
+  const gather = `
+        let y = st[P.curOff + pn];
+        sum += r_contrib(${['y', 'w', 'sgn', ...slots.map((_, k) => `c${k}`)].join(', ')});`;
+  const loadContribSlots = slots.map((_, k) => (contribReadsSlots[k] ? `c${k} = ws[${slotIdx(k)}];` : '')).join(' ');
+  const slotVars = slots.map((_, k) => `var c${k} = 0.0f;`).join(' ');
+
+  const segHead = `
+    let s0 = iu[P.oSegSyn + g];
+    let s1 = iu[P.oSegSyn + g + 1u];
+    let sgnSeg = fr[P.oSegSign + g];
+    let vg = st[P.oV + g];
+    let dg = st[P.oD + g];
+    let plastic = (mode & 1u) != 0u && iu[P.oPlastic + g] != 0u;`;
+  const synHead = `
+      let pn = iu[P.oPre + s] + base;
+      var w = ws[s];
+      let sgn = ${sign};
+      ${slotVars}`;
+
+  let synapses: string;
+  if (opts.normalize === 'none') {
+    // Fused: the pending plasticity of step t, then the gather of step t+1 with the new weight.
+    synapses = `
+  for (var g = g0; g < g1; g++) {${segHead}
+    var sum = 0.0f;
+    for (var s = s0; s < s1; s++) {${synHead}
+      if (plastic) {${plasticity}
+      } else if (gather) { ${loadContribSlots} }
+      if (gather) {${gather}
+      }
+    }
+    if (gather) { st[P.oV + g] = sum; }
+  }
+  if (nonFinite(wsum)) { atomicMin(&bad, P.t - 1u); }`;
+  } else {
+    // Normalization needs the whole row updated before the gather: two loops (as the cpu does).
+    const acc = opts.normalize === 'l1' ? 'abs(w)' : opts.normalize === 'l2' ? 'w * w' : 'w';
+    const target = wgslNum(opts.normalizeTarget);
+    const apply =
+      opts.normalize === 'subtractive'
+        ? `if (count > 0u) {
+      let shift = (acc - ${target}) / f32(count);
+      for (var g = g0; g < g1; g++) {
+        if (iu[P.oPlastic + g] == 0u) { continue; }
+        for (var s = iu[P.oSegSyn + g]; s < iu[P.oSegSyn + g + 1u]; s++) { ws[s] = clipW(ws[s] - shift); }
+      }
+    }`
+        : `let norm = ${opts.normalize === 'l2' ? 'sqrt(acc)' : 'acc'};
+    if (norm > 0.0f) {
+      let f = ${target} / norm;
+      for (var g = g0; g < g1; g++) {
+        if (iu[P.oPlastic + g] == 0u) { continue; }
+        for (var s = iu[P.oSegSyn + g]; s < iu[P.oSegSyn + g + 1u]; s++) { ws[s] = ws[s] * f; }
+      }
+    }`;
+    synapses = `
+  if ((mode & 1u) != 0u) {
+    var acc = 0.0f;
+    var count = 0u;
+    for (var g = g0; g < g1; g++) {${segHead}
+      if (!plastic) { continue; }
+      for (var s = s0; s < s1; s++) {${synHead}${plasticity}
+        acc += ${acc};
+        count++;
+      }
+    }
+    ${apply}
+  }
+  if (nonFinite(wsum)) { atomicMin(&bad, P.t - 1u); }
+  if (gather) {
+    for (var g = g0; g < g1; g++) {
+      let s0 = iu[P.oSegSyn + g];
+      let s1 = iu[P.oSegSyn + g + 1u];
+      let sgnSeg = fr[P.oSegSign + g];
+      var sum = 0.0f;
+      for (var s = s0; s < s1; s++) {${synHead}
+        ${loadContribSlots}${gather}
+      }
+      st[P.oV + g] = sum;
+    }
+  }`;
+  }
+
+  const termLoads = terms.map((_, k) => `let tm${k} = st[P.oTerms + ${k}u * P.N + n];`).join('\n  ');
+  const termUpdate = terms.length
+    ? `{
+    ${terms.map((_, k) => `let nt${k} = r_term${k}(${['an', 'uu', 'th', ...terms.map((_, j) => `tm${j}`)].join(', ')});`).join('\n    ')}
+    ${terms.map((_, k) => `st[P.oTerms + ${k}u * P.N + n] = nt${k};`).join('\n    ')}
+  }`
+    : '';
+
+  return /* wgsl */ `// springtail step shader: rule "${rule.name}", normalize ${opts.normalize}
+struct Pass {
+${PASS_FIELDS.map((f) => `  ${f}: u32,`).join('\n')}
+}
+@group(0) @binding(0) var<uniform> P: Pass;
+// neuronSegStart, segSynStart, base, pre, segPlastic, inputIndex (i32 bits), soma
+@group(0) @binding(1) var<storage, read> iu: array<u32>;
+// segSign, sign, gain, alpha, bias, etaTheta, target, x (the chunk's samples)
+@group(0) @binding(2) var<storage, read> fr: array<f32>;
+// w, then slot k at (k + 1) * S
+@group(0) @binding(3) var<storage, read_write> ws: array<f32>;
+// a (three thirds), v, d, u, theta, terms (term-major)
+@group(0) @binding(4) var<storage, read_write> st: array<f32>;
+// first bad global step (atomicMin; ${NO_BAD} = none)
+@group(0) @binding(5) var<storage, read_write> bad: atomic<u32>;
+
+// Bit tests: x - x != 0 may be folded away by the compiler.
+fn nonFinite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u; }
+fn isNan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+// min/max of NaN is implementation-defined in WGSL; the cpu propagates it (and then reports it).
+fn clipW(x: f32) -> f32 { if (isNan(x)) { return x; } return ${clip}; }
+
+${fns}
+
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let n = (wid.y * nwg.x + wid.x) * ${WORKGROUP}u + lid;
+  if (n >= P.N) { return; }
+  let mode = P.mode;
+  let ii = bitcast<i32>(iu[P.oInIdx + n]);
+  if (ii >= 0) {
+    if ((mode & 4u) != 0u) { st[P.curOff + n] = fr[P.oX + u32(ii)]; }
+    if ((mode & 2u) != 0u && P.p + 1u < P.T) { st[P.nextOff + n] = fr[P.oX + (P.p + 1u) * P.nIn + u32(ii)]; }
+    return;
+  }
+  if ((mode & 3u) == 0u) { return; }
+  let gather = (mode & 2u) != 0u;
+  let g0 = iu[n];
+  let g1 = iu[n + 1u];
+  let fanin = f32(iu[P.oSegSyn + g1] - iu[P.oSegSyn + g0]);
+  let base = iu[P.oBase + n];
+  let post = st[P.curOff + n];
+  let uN = st[P.oU + n];
+  let thN = st[P.oTheta + n];
+  ${termLoads}
+  var wsum = 0.0f;
+${synapses}
+  if (!gather) { return; }
+
+  var uu = fr[P.oBias + n];
+  for (var g = g0; g < g1; g++) {
+    let dd = r_seg(st[P.oV + g]);
+    st[P.oD + g] = dd;
+    uu += dd;
+  }
+  let z = uu - thN;
+  let k = iu[P.oSoma + n];
+  var f = z;
+  if (k == ${SOMA.relu}u) { f = select(0.0f, z, z > 0.0f); }
+  else if (k == ${SOMA.sigmoid}u) { f = 1.0f / (1.0f + exp(-fr[P.oGain + n] * z)); }
+  else if (k == ${SOMA.clamp01}u) { f = select(min(max(z, 0.0f), 1.0f), z, isNan(z)); }
+  let al = fr[P.oAlpha + n];
+  let an = select((1.0f - al) * post + al * f, f, al == 1.0f);
+  st[P.nextOff + n] = an;
+  st[P.oU + n] = uu;
+  if (nonFinite(an)) { atomicMin(&bad, P.t); }
+  let eta = fr[P.oEtaTheta + n];
+  var th = thN;
+  if (eta != 0.0f) {
+    th = thN + eta * (an - fr[P.oTarget + n]);
+    st[P.oTheta + n] = th;
+  }
+  ${termUpdate}
+}
+`;
+}

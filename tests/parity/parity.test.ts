@@ -1,0 +1,149 @@
+// The shared parity suite (SPEC §3): every available backend against the cpu reference (1 thread).
+// cpu with 2 threads must be bit-identical (rows are independent within a step); webgpu (f32, on
+// SwiftShader here) must be within 1e-5 relative error for one step and within the documented
+// tolerance for a 100-step plastic run. An unavailable backend is skipped with its reason, and under
+// SPRINGTAIL_REQUIRE_WEBGPU=1 its absence fails the suite.
+import { describe, expect, it } from 'vitest';
+import { hebbian, oja } from '../../rules/hebbian.ts';
+import { keyedDistance } from '../../rules/keyed-distance.ts';
+import type { Backend, BackendInit, NetworkState, PlasticityOptions, Recording } from '../../sim/backend.ts';
+import { fromLayers, randomTensor } from '../../sim/build.ts';
+import { compileRule } from '../../sim/compiler/compile.ts';
+import type { RuleDef } from '../../sim/compiler/rule.ts';
+import { inputSize, type SynapseTensor } from '../../sim/tensor.ts';
+import { bcmLike, type BackendKind, createBackend, defaultPlasticity, mixedTensor, ojaSpec, relErr, samples } from './fixtures.ts';
+import { useWebgpu } from './webgpu-availability.ts';
+
+const webgpu = useWebgpu();
+
+/** Backends compared with the reference (cpu, 1 thread). */
+const KINDS: { kind: BackendKind; exact: boolean }[] = [
+  { kind: 'cpu2', exact: true },
+  { kind: 'webgpu', exact: false },
+];
+
+const ONE_STEP_TOL = 1e-5;
+/**
+ * 100 plastic steps: the cpu evaluates each expression in f64 and rounds to f32 only when storing,
+ * webgpu rounds every operation to f32 (and sums in another association). Each step's relative
+ * difference (~1e-7) feeds the next step through the activities and the weights, and Oja's update
+ * η·post·(pre − post·w) with linear units amplifies weight differences slightly before it
+ * converges, so differences grow with the run length. Measured on SwiftShader: about 1e-6 for w
+ * and a; 1e-4 keeps two orders of margin while still catching any semantic difference (those
+ * show up at 1e-2 or more within a few steps).
+ */
+const LONG_RUN_TOL = 1e-4;
+
+interface Result {
+  state: NetworkState;
+  recording: Recording;
+  bad: number[];
+  device: string;
+}
+
+async function simulate(kind: BackendKind, init: BackendInit, chunks: number[], seed = 1): Promise<Result> {
+  const b: Backend = await createBackend(kind, init);
+  try {
+    const nIn = inputSize(init.tensor);
+    const bad: number[] = [];
+    for (const [i, T] of chunks.entries()) bad.push((await b.run(T, samples(T, nIn, seed + i))).firstBadStep);
+    return { state: await b.readState(), recording: await b.readRecording(), bad, device: b.device };
+  } finally {
+    await b.dispose();
+  }
+}
+
+function bitEqual(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  return x.every((v, i) => v === y[i]);
+}
+
+const FIELDS = ['a', 'v', 'w', 'theta', 'slots', 'terms'] as const;
+
+function compare(out: Result, ref: Result, exact: boolean, tol: number): Record<string, number> {
+  const errs: Record<string, number> = {};
+  for (const f of FIELDS) {
+    if (exact) expect(bitEqual(out.state[f], ref.state[f]), `${f} bit-identical`).toBe(true);
+    else {
+      errs[f] = relErr(out.state[f], ref.state[f]);
+      expect(errs[f], `relative error of ${f}`).toBeLessThan(tol);
+    }
+  }
+  expect(out.bad).toEqual(ref.bad);
+  expect(out.recording.steps).toEqual(ref.recording.steps);
+  if (exact) expect(bitEqual(out.recording.frames, ref.recording.frames), 'recording bit-identical').toBe(true);
+  else expect(relErr(out.recording.frames, ref.recording.frames), 'recording').toBeLessThan(tol);
+  return errs;
+}
+
+const refs = new Map<string, Promise<Result>>();
+const reference = (key: string, init: () => BackendInit, chunks: number[]) => {
+  if (!refs.has(key)) refs.set(key, simulate('cpu', init(), chunks));
+  return refs.get(key)!;
+};
+
+const RULES: [string, RuleDef][] = [
+  ['hebbian', hebbian],
+  ['oja', oja],
+  ['keyed-distance', keyedDistance],
+  ['bcm-like (terms, nonlinear segment)', bcmLike],
+];
+const TENSORS: [string, () => SynapseTensor][] = [
+  ['mixed E/I layers, 2 segments, 2 organisms, inputs', () => mixedTensor(7)],
+  ['random fan-in, all excitatory, 2 organisms', () => randomTensor({ organisms: 2, neurons: 40, fanIn: 8, seed: 3, wInit: 0.4, soma: 'sigmoid', gain: 4, theta: 0.5 })],
+];
+const NORMALIZE: PlasticityOptions[] = [
+  { wMin: 0, wMax: 1, normalize: 'l1', normalizeTarget: 1.5 },
+  { wMin: 0, wMax: 1, normalize: 'l2', normalizeTarget: 0.8 },
+  { wMin: 0, wMax: 0.6, normalize: 'subtractive', normalizeTarget: 1 },
+];
+
+function needBackend(kind: BackendKind, ctx: { skip: (note?: string) => never }) {
+  if (kind === 'webgpu') webgpu.need(ctx);
+}
+
+describe.each(KINDS)('$kind against cpu (1 thread)', ({ kind, exact }) => {
+  describe('one step', () => {
+    for (const [tname, tensor] of TENSORS) {
+      it.for(RULES)(`%s on ${tname}`, { timeout: 60_000 }, async ([rname, def], ctx) => {
+        needBackend(kind, ctx);
+        const init = (): BackendInit => ({ tensor: tensor(), rule: compileRule(def), plasticity: defaultPlasticity, maxChunk: 1, record: { every: 1, capacity: 2 } });
+        const ref = await reference(`1:${tname}:${rname}`, init, [1]);
+        compare(await simulate(kind, init(), [1]), ref, exact, ONE_STEP_TOL);
+      });
+    }
+    it.for(NORMALIZE)('hebbian with $normalize normalization', { timeout: 60_000 }, async (plasticity, ctx) => {
+      needBackend(kind, ctx);
+      const init = (): BackendInit => ({ tensor: mixedTensor(11), rule: compileRule(hebbian, { eta: 0.05 }), plasticity, maxChunk: 1 });
+      const ref = await reference(`1:norm:${plasticity.normalize}`, init, [1]);
+      compare(await simulate(kind, init(), [1]), ref, exact, ONE_STEP_TOL);
+    });
+  });
+
+  describe('a few steps over several runs (fused plasticity, pending across runs, recording)', () => {
+    const cases: [string, RuleDef, PlasticityOptions][] = [...RULES.map(([n, d]): [string, RuleDef, PlasticityOptions] => [n, d, defaultPlasticity]), ['oja', oja, NORMALIZE[1]], ['hebbian', hebbian, NORMALIZE[2]]];
+    it.for(cases)(
+      '%s, normalize %s',
+      { timeout: 60_000 },
+      async ([rname, def, plasticity], ctx) => {
+        needBackend(kind, ctx);
+        const init = (): BackendInit => ({ tensor: mixedTensor(5), rule: compileRule(def), plasticity, maxChunk: 4, record: { every: 3, capacity: 2 } });
+        const chunks = [4, 1, 3];
+        const ref = await reference(`few:${rname}:${plasticity.normalize}`, init, chunks);
+        compare(await simulate(kind, init(), chunks), ref, exact, ONE_STEP_TOL);
+      },
+    );
+  });
+
+  it('100-step plastic simulation (oja, input → hidden, inputs)', async (ctx) => {
+    needBackend(kind, ctx);
+    const init = (): BackendInit => ({ tensor: fromLayers(ojaSpec, 2), rule: compileRule(oja, { eta: 0.02 }), plasticity: { wMin: 0, wMax: 10, normalize: 'none', normalizeTarget: 1 }, maxChunk: 25, record: { every: 10, capacity: 4 } });
+    const chunks = [25, 25, 25, 25];
+    const ref = await reference('long:oja', init, chunks);
+    const out = await simulate(kind, init(), chunks);
+    const errs = compare(out, ref, exact, LONG_RUN_TOL);
+    if (!exact) console.info(`[parity] ${kind} (${out.device}) after 100 oja steps: ${Object.entries(errs).map(([k, e]) => `${k} ${e.toExponential(1)}`).join(', ')}`);
+  }, 60_000);
+});

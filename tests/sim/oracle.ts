@@ -1,0 +1,97 @@
+// A deliberately plain implementation of the step in sim/README.md (unfused, one neuron at a time),
+// used to check the backends. It shares only the compiled JS expressions with the cpu backend.
+import type { PlasticityOptions } from '../../sim/backend.ts';
+import type { CompiledRule } from '../../sim/compiler/compile.ts';
+import { ROLE, SOMA, type SynapseTensor } from '../../sim/tensor.ts';
+
+export function oracle(t: SynapseTensor, rule: CompiledRule, pl: PlasticityOptions) {
+  const N = t.role.length;
+  const G = t.segSign.length;
+  const S = t.w.length;
+  const fn = (args: string[], body: string) => new Function(...args, `return ${body};`) as (...a: number[]) => number;
+  const synArgs = ['v_pre', 'v_post', 'v_w', 'v_v', 'v_d', 'v_sign', 'v_fanin', 'v_u', 'v_theta', ...rule.slotNames.map((n) => `v_${n}`), ...rule.termNames.map((n) => `v_${n}`)];
+  const dw = fn(synArgs, rule.dw.js);
+  const slotF = rule.slots.map((s) => fn(synArgs, s.js));
+  const contrib = fn(['v_pre', 'v_w', 'v_sign', ...rule.slotNames.map((n) => `v_${n}`)], rule.contribution.js);
+  const seg = fn(['v_v'], rule.segment.js);
+  const termArgs = ['v_post', 'v_u', 'v_theta', ...rule.termNames.map((n) => `v_${n}`)];
+  const termF = rule.terms.map((x) => fn(termArgs, x.js));
+  const st = {
+    a: Float32Array.from(t.a0),
+    w: Float32Array.from(t.w),
+    theta: Float32Array.from(t.theta),
+    v: new Float32Array(G),
+    d: new Float32Array(G),
+    u: new Float32Array(N),
+    slots: new Float32Array(rule.slotNames.length * S),
+    terms: new Float32Array(rule.termNames.length * N),
+  };
+  rule.slotInit.forEach((x, k) => st.slots.fill(x, k * S, (k + 1) * S));
+  rule.termInit.forEach((x, k) => st.terms.fill(x, k * N, (k + 1) * N));
+
+  function step(x: Float32Array): void {
+    const cur = st.a;
+    for (let n = 0; n < N; n++) if (t.role[n] === ROLE.input) cur[n] = x[t.inputIndex[n]];
+    const next = Float32Array.from(cur);
+    const sgnOf = (g: number, p: number) => (t.segSign[g] !== 0 ? t.segSign[g] : t.sign[p]);
+    for (let n = 0; n < N; n++) {
+      if (t.role[n] === ROLE.input) continue;
+      const base = t.orgNeuronStart[t.org[n]];
+      let u = t.bias[n];
+      for (let g = t.neuronSegStart[n]; g < t.neuronSegStart[n + 1]; g++) {
+        let v = 0;
+        for (let s = t.segSynStart[g]; s < t.segSynStart[g + 1]; s++) {
+          const p = base + t.pre[s];
+          v += contrib(cur[p], st.w[s], sgnOf(g, p), ...rule.slotNames.map((_, k) => st.slots[k * S + s]));
+        }
+        st.v[g] = v;
+        st.d[g] = seg(st.v[g]);
+        u += st.d[g];
+      }
+      const z = u - st.theta[n];
+      const f = t.soma[n] === SOMA.relu ? Math.max(z, 0) : t.soma[n] === SOMA.sigmoid ? 1 / (1 + Math.exp(-t.gain[n] * z)) : t.soma[n] === SOMA.clamp01 ? Math.min(Math.max(z, 0), 1) : z;
+      next[n] = t.alpha[n] === 1 ? f : (1 - t.alpha[n]) * cur[n] + t.alpha[n] * f;
+      st.u[n] = u;
+      if (t.etaTheta[n] !== 0) st.theta[n] = st.theta[n] + t.etaTheta[n] * (next[n] - t.target[n]);
+      const old = rule.termNames.map((_, k) => st.terms[k * N + n]);
+      termF.forEach((f, k) => (st.terms[k * N + n] = f(next[n], u, st.theta[n], ...old)));
+    }
+    for (let n = 0; n < N; n++) {
+      if (t.role[n] === ROLE.input) continue;
+      const base = t.orgNeuronStart[t.org[n]];
+      const g0 = t.neuronSegStart[n];
+      const g1 = t.neuronSegStart[n + 1];
+      const fanin = t.segSynStart[g1] - t.segSynStart[g0];
+      const terms = rule.termNames.map((_, k) => st.terms[k * N + n]);
+      for (let g = g0; g < g1; g++) {
+        if (!t.segPlastic[g]) continue;
+        for (let s = t.segSynStart[g]; s < t.segSynStart[g + 1]; s++) {
+          const p = base + t.pre[s];
+          const slots = rule.slotNames.map((_, k) => st.slots[k * S + s]);
+          const args = [cur[p], next[n], st.w[s], st.v[g], st.d[g], sgnOf(g, p), fanin, st.u[n], st.theta[n], ...slots, ...terms];
+          const d = dw(...args);
+          const ns = slotF.map((f) => f(...args));
+          st.w[s] = Math.min(Math.max(st.w[s] + d, pl.wMin), pl.wMax);
+          ns.forEach((x, k) => (st.slots[k * S + s] = x));
+        }
+      }
+      if (pl.normalize !== 'none') normalizeRow(t, st.w, g0, g1, pl);
+    }
+    st.a = next;
+  }
+  return { state: st, step };
+}
+
+function normalizeRow(t: SynapseTensor, w: Float32Array, g0: number, g1: number, pl: PlasticityOptions) {
+  const idx: number[] = [];
+  for (let g = g0; g < g1; g++) if (t.segPlastic[g]) for (let s = t.segSynStart[g]; s < t.segSynStart[g + 1]; s++) idx.push(s);
+  if (!idx.length) return;
+  if (pl.normalize === 'subtractive') {
+    const shift = (idx.reduce((a, s) => a + w[s], 0) - pl.normalizeTarget) / idx.length;
+    for (const s of idx) w[s] = Math.min(Math.max(w[s] - shift, pl.wMin), pl.wMax);
+    return;
+  }
+  const acc = idx.reduce((a, s) => a + (pl.normalize === 'l1' ? Math.abs(w[s]) : w[s] * w[s]), 0);
+  const norm = pl.normalize === 'l2' ? Math.sqrt(acc) : acc;
+  if (norm > 0) for (const s of idx) w[s] = w[s] * (pl.normalizeTarget / norm);
+}
