@@ -73,7 +73,8 @@ export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions):
     for (let n = r0; n < r1; n++) {
       const ii = inputIndex[n];
       if (ii >= 0) {
-        if ((mode & 2) && p + 1 < T) a[nextOff + n] = x[(p + 1) * nIn + ii];
+        // the next step's sample; after the chunk's last step the sample stays (readState shows it)
+        if (mode & 2) a[nextOff + n] = x[(p + 1 < T ? p + 1 : p) * nIn + ii];
         continue;
       }
       const g0 = neuronSegStart[n], g1 = neuronSegStart[n + 1];
@@ -86,7 +87,7 @@ export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions):
       for (let g = g0; g < g1; g++) {
         ${linearSegment ? 'const dd = v[g];' : `const v_v = v[g]; const dd = ${rule.segment.js};`}
         d[g] = dd;
-        uu += dd;
+        uu += d[g]; // the stored f32 value, as every backend sums it
       }
       const z = uu - theta[n];
       const k = soma[n];

@@ -64,7 +64,7 @@ async function open(): Promise<Cached> {
   const adapter = await gpu.requestAdapter();
   if (!adapter) {
     throw new BackendUnavailable(
-      'webgpu: no WebGPU adapter (is chromium installed for SwiftShader, and VK_ICD_FILENAMES / XDG_RUNTIME_DIR set? see sim/README.md)',
+      'webgpu: no WebGPU adapter (is chromium installed for SwiftShader, and VK_ICD_FILENAMES / XDG_RUNTIME_DIR set? see sim/webgpu/README.md)',
     );
   }
   // The default 128 MiB binding limit is too small for large tensors: take what the adapter offers.
