@@ -60,7 +60,7 @@ export async function runCommand(config: Config, opts: RunOptions): Promise<RunS
     created = await createBackend(config.backend, {
       tensor,
       rule,
-      plasticity: config.plasticity,
+      plasticity: { ...config.plasticity, wMin: config.plasticity.wMin ?? -Infinity, wMax: config.plasticity.wMax ?? Infinity },
       record: config.record,
       maxChunk: chunk,
     });

@@ -102,8 +102,9 @@ export const ConfigSchema = obj({
     params: z.record(z.string(), z.number({ error: 'number' }), { error: 'object of numbers' }).default({}),
   }),
   plasticity: obj({
-    wMin: finite().default(0),
-    wMax: finite().default(1),
+    // null: unbounded (Oja needs no clip, and then a too-high rate really diverges)
+    wMin: z.number({ error: 'finite number or null (unbounded)' }).nullable().default(0),
+    wMax: z.number({ error: 'finite number or null (unbounded)' }).nullable().default(1),
     normalize: oneOf(['none', 'l1', 'l2', 'subtractive']).default('none'),
     normalizeTarget: finite().default(1),
   }).prefault({}),
