@@ -39,7 +39,7 @@ export async function createCpuBackend(init: BackendInit): Promise<Backend> {
   v.a.set(tensor.a0, layout.N);
 
   const wasm = buildRowKernel(rule, layout, { wMin: plasticity.wMin, wMax: plasticity.wMax, uniformSign: allExcitatory(tensor) });
-  const module = await WebAssembly.compile(wasm);
+  const module = await WebAssembly.compile(wasm as Uint8Array<ArrayBuffer>);
   const source = kernelSource(rule, plasticity);
   const threads = Math.max(1, Math.min(init.threads ?? (layout.S >= THREADS_PAY_ABOVE ? os.availableParallelism() : 1), layout.N));
   const ranges = splitRows(tensor.segSynStart, tensor.neuronSegStart, threads);
@@ -93,13 +93,14 @@ export async function createCpuBackend(init: BackendInit): Promise<Backend> {
     async run(T: number, inputs: Float32Array): Promise<ChunkResult> {
       if (T > layout.maxChunk) throw new Error(`run: ${T} steps exceed maxChunk ${layout.maxChunk}`);
       if (inputs.length !== T * layout.nIn) throw new Error(`run: inputs hold ${inputs.length} values, expected ${T} × ${layout.nIn}`);
+      if (T === 0) return { firstBadStep: -1 };
       v.x.set(inputs);
       const cur = ((rot + 1) % 3) * layout.N;
       for (const n of inputNeurons) v.a[cur + n] = inputs[v.inputIndex[n]];
       const bad = await dispatch({ cmd: 'run', T, t0: t, rot, pending, recEvery: rec.every, recCapacity: rec.capacity });
       t += T;
       rot = (rot + T) % 3;
-      pending = T > 0 || pending;
+      pending = true;
       return { firstBadStep: bad };
     },
     async readState(): Promise<NetworkState> {

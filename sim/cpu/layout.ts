@@ -83,7 +83,7 @@ export function views(buf: ArrayBufferLike, l: Layout): Views {
   const out = {} as Record<string, Float32Array | Uint32Array | Int32Array>;
   for (const [name, count] of Object.entries(ARRAYS)) {
     const Ctor = ['pre', 'segSynStart', 'neuronSegStart', 'base'].includes(name) ? Uint32Array : ['inputIndex', 'soma', 'segPlastic'].includes(name) ? Int32Array : Float32Array;
-    out[name] = new Ctor(buf, l.off[name as ArrayName], count(sizes));
+    out[name] = new Ctor(buf as ArrayBuffer, l.off[name as ArrayName], count(sizes));
   }
   return out as Views;
 }

@@ -221,7 +221,7 @@ export async function createWebgpuBackend(init: BackendInit): Promise<Backend> {
         if (T > maxChunk) throw new Error(`run: ${T} steps exceed maxChunk ${maxChunk}`);
         if (inputs.length !== T * nIn) throw new Error(`run: inputs hold ${inputs.length} values, expected ${T} × ${nIn}`);
         if (T === 0) return { firstBadStep: -1 };
-        if (inputs.length) device.queue.writeBuffer(frBuf, frP.off.x * 4, inputs);
+        if (inputs.length) device.queue.writeBuffer(frBuf, frP.off.x * 4, inputs as Float32Array<ArrayBuffer>);
         device.queue.writeBuffer(badBuf, 0, new Uint32Array([NO_BAD]));
         // slot 0: clamp sample 0 into a_cur's input rows; slot p + 1: step p
         const passes = new Uint32Array((T + 1) * passWords);

@@ -198,7 +198,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let ii = bitcast<i32>(iu[P.oInIdx + n]);
   if (ii >= 0) {
     if ((mode & 4u) != 0u) { st[P.curOff + n] = fr[P.oX + u32(ii)]; }
-    if ((mode & 2u) != 0u && P.p + 1u < P.T) { st[P.nextOff + n] = fr[P.oX + (P.p + 1u) * P.nIn + u32(ii)]; }
+    // the next step's sample; after the chunk's last step the sample stays (as on the cpu)
+    if ((mode & 2u) != 0u) { st[P.nextOff + n] = fr[P.oX + select(P.p, P.p + 1u, P.p + 1u < P.T) * P.nIn + u32(ii)]; }
     return;
   }
   if ((mode & 3u) == 0u) { return; }

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { useWebgpu } from '../parity/webgpu-availability.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const cli = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'springtail.js'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
@@ -50,5 +51,22 @@ describe('springtail run configs/quickstart.json', () => {
     const first = JSON.parse(readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n')[0]);
     expect(first.step).toBe(0);
     expect(Number.isFinite(first.w_mean)).toBe(true);
+  });
+});
+
+describe('quickstart on webgpu', () => {
+  const gpu = useWebgpu();
+  test('summary metrics agree with cpu to 1e-4 relative', (ctx) => {
+    gpu.need(ctx);
+    const [c, g] = [tmp(), tmp()];
+    expect(cli('run', 'configs/quickstart.json', '--backend', 'cpu', '--out', c).status).toBe(0);
+    const r = cli('run', 'configs/quickstart.json', '--backend', 'webgpu', '--out', g);
+    expect(r.stderr).toMatch(/backend webgpu/);
+    expect(r.status).toBe(0);
+    const mc = summary(c).metrics;
+    const mg = summary(g).metrics;
+    expect(summary(g).backend).toBe('webgpu');
+    expect(Object.keys(mg)).toEqual(Object.keys(mc));
+    for (const k of Object.keys(mc)) expect(Math.abs(mg[k] - mc[k]) / Math.abs(mc[k]), k).toBeLessThan(1e-4);
   });
 });

@@ -13,14 +13,15 @@ export const mixedSpec: LayersSpec = {
     { name: 'in', size: 6, role: 'input' },
     { name: 'e', size: 9, role: 'hidden', segments: 2, soma: { f: 'sigmoid', gain: 2, theta: 0.3, alpha: 0.5 }, homeostasis: { eta: 0.01, target: 0.2 } },
     { name: 'i', size: 4, role: 'hidden', sign: -1, soma: { f: 'clamp01', bias: 0.1 } },
-    { name: 'out', size: 3, role: 'output', soma: { f: 'relu' } },
+    { name: 'out', size: 3, role: 'output', segments: 2, soma: { f: 'relu' } },
   ],
   projections: [
     { from: 'in', to: 'e', connect: { kind: 'prob', p: 0.7 }, init: { min: 0, max: 0.5 } },
     { from: 'i', to: 'e', connect: { kind: 'full' }, init: { min: 0, max: 0.3 }, segment: 1, plastic: false },
     { from: 'e', to: 'i', connect: { kind: 'fanIn', k: 3 }, init: { min: 0, max: 0.5 } },
     { from: 'e', to: 'out', connect: { kind: 'full' }, init: { min: 0, max: 0.4 } },
-    { from: 'i', to: 'out', connect: { kind: 'full' }, init: { min: 0, max: 0.2 }, sign: 1 },
+    // a projection with its own sign (+1) from inhibitory neurons
+    { from: 'i', to: 'out', connect: { kind: 'full' }, init: { min: 0, max: 0.2 }, segment: 1, sign: 1 },
   ],
 };
 
