@@ -43,6 +43,50 @@ export function emitJS(e: Expr): string {
   }
 }
 
+/**
+ * JS that computes exactly what f32 arithmetic (WebAssembly f32 ops, WGSL) computes: every
+ * operation rounded to f32 (exact for + − × ÷ √ because f64 holds twice f32's precision).
+ * Variables must already hold f32 values.
+ */
+export function emitJS32(e: Expr): string {
+  const r = (x: string) => `Math.fround(${x})`;
+  switch (e.k) {
+    case 'num':
+      return jsNum(Math.fround(e.value));
+    case 'id':
+      return varName(e.name);
+    case 'neg':
+      return `(-${emitJS32(e.arg)})`;
+    case 'bin':
+      return r(`${emitJS32(e.a)} ${e.op} ${emitJS32(e.b)}`);
+    case 'cmp': {
+      const op = e.op === '==' ? '===' : e.op === '!=' ? '!==' : e.op;
+      return `(${emitJS32(e.a)} ${op} ${emitJS32(e.b)} ? 1 : 0)`;
+    }
+    case 'cond':
+      return `(${emitJS32(e.c)} !== 0 ? ${emitJS32(e.a)} : ${emitJS32(e.b)})`;
+    case 'call': {
+      const a = e.args.map(emitJS32);
+      switch (e.fn) {
+        case 'sigmoid':
+          return r(`1 / ${r(`1 + ${r(`Math.exp(-${a[0]})`)}`)}`);
+        case 'relu':
+          return `Math.max(${a[0]}, 0)`;
+        case 'step':
+          return `(${a[0]} > 0 ? 1 : 0)`;
+        case 'clamp':
+          return `Math.min(Math.max(${a[0]}, ${a[1]}), ${a[2]})`;
+        case 'abs':
+        case 'min':
+        case 'max':
+          return `Math.${e.fn}(${a.join(', ')})`;
+        default:
+          return r(`Math.${e.fn}(${a.join(', ')})`);
+      }
+    }
+  }
+}
+
 export function wgslNum(x: number): string {
   if (!Number.isFinite(x)) throw new Error(`cannot emit ${x} as a WGSL constant`);
   let s = Number.isInteger(x) && Math.abs(x) < 1e15 ? `${x}.0` : String(x);

@@ -21,7 +21,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData: wd } = require('node:worker_threads');
 const math = {}; for (const f of wd.mathImports) math[f] = Math[f];
 const inst = new WebAssembly.Instance(wd.module, { env: { memory: wd.memory }, math });
-const kernel = (0, eval)(wd.source)({ ...wd.env, buf: wd.memory.buffer, row: inst.exports.row, ctl: new Int32Array(wd.ctl) });
+const kernel = (0, eval)(wd.source)({ ...wd.env, buf: wd.memory.buffer, row: inst.exports.row, rows: inst.exports.rows, ctl: new Int32Array(wd.ctl) });
 parentPort.on('message', (m) => {
   const bad = m.cmd === 'run' ? kernel.run(m.T, m.t0, m.rot, m.pending, m.recEvery, m.recCapacity) : kernel.flush(m.t0, m.rot);
   parentPort.postMessage(bad);
@@ -35,8 +35,8 @@ export async function createCpuBackend(init: BackendInit): Promise<Backend> {
   const memory = new WebAssembly.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
   const v = views(memory.buffer, layout);
   fill(v, tensor, rule, layout);
-  // rot = 0: prev = third 0, cur = third 1, next = third 2
-  v.a.set(tensor.a0, layout.N);
+  // rot = 0: slots prev = 0, cur = 1, next = 2
+  for (let n = 0; n < layout.N; n++) v.a[4 * n + 1] = tensor.a0[n];
 
   const wasm = buildRowKernel(rule, layout, { wMin: plasticity.wMin, wMax: plasticity.wMax, uniformSign: allExcitatory(tensor) });
   const module = await WebAssembly.compile(wasm as Uint8Array<ArrayBuffer>);
@@ -48,10 +48,10 @@ export async function createCpuBackend(init: BackendInit): Promise<Backend> {
 
   let main: Kernel | null = null;
   const workers: Worker[] = [];
-  if (threads === 1) {
+  if (threads === 1 && !process.env.FORCE_WORKERS) {
     const math = Object.fromEntries(MATH_IMPORTS.map((f) => [f, Math[f]]));
     const inst = await WebAssembly.instantiate(module, { env: { memory }, math });
-    main = (0, eval)(source)({ ...envBase, buf: memory.buffer, row: inst.exports.row, ctl: new Int32Array(ctl), r0: 0, r1: layout.N }) as Kernel;
+    main = (0, eval)(source)({ ...envBase, buf: memory.buffer, row: inst.exports.row, rows: inst.exports.rows, ctl: new Int32Array(ctl), r0: 0, r1: layout.N }) as Kernel;
   } else {
     for (const [r0, r1] of ranges) {
       workers.push(
@@ -95,8 +95,8 @@ export async function createCpuBackend(init: BackendInit): Promise<Backend> {
       if (inputs.length !== T * layout.nIn) throw new Error(`run: inputs hold ${inputs.length} values, expected ${T} × ${layout.nIn}`);
       if (T === 0) return { firstBadStep: -1 };
       v.x.set(inputs);
-      const cur = ((rot + 1) % 3) * layout.N;
-      for (const n of inputNeurons) v.a[cur + n] = inputs[v.inputIndex[n]];
+      const cur = (rot + 1) % 3;
+      for (const n of inputNeurons) v.a[4 * n + cur] = inputs[v.inputIndex[n]];
       const bad = await dispatch({ cmd: 'run', T, t0: t, rot, pending, recEvery: rec.every, recCapacity: rec.capacity });
       t += T;
       rot = (rot + T) % 3;
@@ -108,9 +108,9 @@ export async function createCpuBackend(init: BackendInit): Promise<Backend> {
         await dispatch({ cmd: 'flush', t0: t, rot });
         pending = false;
       }
-      const cur = ((rot + 1) % 3) * layout.N;
+      const cur = (rot + 1) % 3;
       return {
-        a: v.a.slice(cur, cur + layout.N),
+        a: Float32Array.from({ length: layout.N }, (_, n) => v.a[4 * n + cur]),
         w: v.w.slice(),
         theta: v.theta.slice(),
         v: v.v.slice(),

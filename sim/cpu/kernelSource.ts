@@ -14,12 +14,16 @@ export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions):
   const linearSegment = rule.segment.js === 'v_v';
   const norm = plasticity.normalize;
   // Normalization needs the whole row updated before the gather: plasticity and gather become two calls.
+  // Without it, one WebAssembly call does the synapses of all rows (`rows`) before the neuron phase.
   const rowCalls =
     norm === 'none'
-      ? `const wsum = row(g0, g1, base[n], prevOff, curOff, mode, a[curOff + n], u[n], theta[n], fanin${termArgs});`
-      : `const wsum = (mode & 1) ? row(g0, g1, base[n], prevOff, curOff, 1, a[curOff + n], u[n], theta[n], fanin${termArgs}) : 0;
+      ? ''
+      : `const g0 = neuronSegStart[n], g1 = neuronSegStart[n + 1];
+      const fanin = segSynStart[g1] - segSynStart[g0];
+      ${termDecl}
+      if ((mode & 1) && row(g0, g1, base[n], prevSlot, curSlot, 1, a[4 * n + curSlot], u[n], theta[n], fanin${termArgs}) !== 0 && bad < 0) bad = t - 1;
       if (mode & 1) normalize(g0, g1);
-      if (mode & 2) row(g0, g1, base[n], prevOff, curOff, 2, 0, 0, 0, 0${rule.termNames.map(() => ', 0').join('')});`;
+      if (mode & 2) row(g0, g1, base[n], prevSlot, curSlot, 2, 0, 0, 0, 0${rule.termNames.map(() => ', 0').join('')});`;
   const normBody =
     norm === 'none'
       ? ''
@@ -41,14 +45,14 @@ export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions):
     }
   }`;
   return `(function makeKernel(env) {
-  const { buf, off, N, G, nIn, row, r0, r1, workers, ctl } = env;
+  const { buf, off, N, G, nIn, row, rows, r0, r1, workers, ctl } = env;
   const F = (name, len) => new Float32Array(buf, off[name], len);
   const U = (name, len) => new Uint32Array(buf, off[name], len);
   const I = (name, len) => new Int32Array(buf, off[name], len);
   const neuronSegStart = U('neuronSegStart', N + 1), segSynStart = U('segSynStart', G + 1), base = U('base', N);
   const inputIndex = I('inputIndex', N), soma = I('soma', N);
   const gain = F('gain', N), alpha = F('alpha', N), bias = F('bias', N), theta = F('theta', N);
-  const etaTheta = F('etaTheta', N), target = F('target', N), u = F('u', N), a = F('a', 3 * N);
+  const etaTheta = F('etaTheta', N), target = F('target', N), u = F('u', N), a = F('a', 4 * N);
   const v = F('v', G), d = F('d', G), terms = F('terms', ${rule.termNames.length} * N), x = F('x', env.maxChunk * nIn);
   const rec = F('rec', env.recCapacity * N);
   const w = F('w', env.S), segPlastic = I('segPlastic', G);
@@ -68,23 +72,21 @@ export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions):
   }
 
   // mode bit 0: pending plasticity; bit 1: gather and neuron update. Returns the first bad step or -1.
-  function pass(mode, p, T, t, prevOff, curOff, nextOff) {
+  function pass(mode, p, T, t, prevSlot, curSlot, nextSlot) {
     let bad = -1;
+    ${norm === 'none' ? 'if (rows(r0, r1, prevSlot, curSlot, mode) !== 0) bad = t - 1;' : ''}
     for (let n = r0; n < r1; n++) {
       const ii = inputIndex[n];
       if (ii >= 0) {
         // the next step's sample; after the chunk's last step the sample stays (readState shows it)
-        if (mode & 2) a[nextOff + n] = x[(p + 1 < T ? p + 1 : p) * nIn + ii];
+        if (mode & 2) a[4 * n + nextSlot] = x[(p + 1 < T ? p + 1 : p) * nIn + ii];
         continue;
       }
-      const g0 = neuronSegStart[n], g1 = neuronSegStart[n + 1];
-      const fanin = segSynStart[g1] - segSynStart[g0];
-      ${termDecl}
       ${rowCalls}
-      if (wsum - wsum !== 0 && bad < 0) bad = t - 1;
       if ((mode & 2) === 0) continue;
+      const h0 = neuronSegStart[n], h1 = neuronSegStart[n + 1];
       let uu = bias[n];
-      for (let g = g0; g < g1; g++) {
+      for (let g = h0; g < h1; g++) {
         ${linearSegment ? 'const dd = v[g];' : `const v_v = v[g]; const dd = ${rule.segment.js};`}
         d[g] = dd;
         uu += d[g]; // the stored f32 value, as every backend sums it
@@ -93,10 +95,10 @@ export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions):
       const k = soma[n];
       const f = k === ${SOMA.relu} ? (z > 0 ? z : 0) : k === ${SOMA.sigmoid} ? 1 / (1 + Math.exp(-gain[n] * z)) : k === ${SOMA.clamp01} ? Math.min(Math.max(z, 0), 1) : z;
       const al = alpha[n];
-      const an = al === 1 ? f : (1 - al) * a[curOff + n] + al * f;
-      a[nextOff + n] = an;
+      const an = al === 1 ? f : (1 - al) * a[4 * n + curSlot] + al * f;
+      a[4 * n + nextSlot] = an;
       u[n] = uu;
-      const stored = a[nextOff + n];
+      const stored = a[4 * n + nextSlot];
       if (stored - stored !== 0 && (bad < 0 || t < bad)) bad = t;
       const eta = etaTheta[n];
       if (eta !== 0) theta[n] = theta[n] + eta * (stored - target[n]);
@@ -104,6 +106,7 @@ export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions):
         rule.termNames.length
           ? `{
           const v_post = stored, v_u = uu, v_theta = theta[n];
+          ${termDecl}
           ${termUpd}
           ${termStore}
         }`
@@ -114,17 +117,16 @@ export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions):
   }
 
   return {
-    // T steps from global step t0; rot selects which third of 'a' is prev/cur/next.
+    // T steps from global step t0; rot selects which slot of 'a' is prev/cur/next.
     run(T, t0, rot, pending, recEvery, recCapacity) {
       let bad = -1;
       for (let p = 0; p < T; p++) {
-        const prevOff = ((rot + 0) % 3) * N, curOff = ((rot + 1) % 3) * N, nextOff = ((rot + 2) % 3) * N;
-        const b = pass((pending ? 1 : 0) | 2, p, T, t0 + p, prevOff, curOff, nextOff);
+        const b = pass((pending ? 1 : 0) | 2, p, T, t0 + p, rot % 3, (rot + 1) % 3, (rot + 2) % 3);
         if (b >= 0 && (bad < 0 || b < bad)) bad = b;
         const t = t0 + p + 1;
         if (recEvery > 0 && t % recEvery === 0) {
           const frame = ((t / recEvery - 1) % recCapacity) * N;
-          for (let n = r0; n < r1; n++) rec[frame + n] = a[nextOff + n];
+          for (let n = r0; n < r1; n++) rec[frame + n] = a[4 * n + (rot + 2) % 3];
         }
         barrier();
         rot = (rot + 1) % 3;
@@ -134,8 +136,7 @@ export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions):
     },
     // Apply the pending plasticity without stepping.
     flush(t0, rot) {
-      const prevOff = ((rot + 0) % 3) * N, curOff = ((rot + 1) % 3) * N;
-      return pass(1, 0, 0, t0, prevOff, curOff, 0);
+      return pass(1, 0, 0, t0, rot % 3, (rot + 1) % 3, 3);
     },
   };
 })`;

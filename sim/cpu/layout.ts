@@ -40,8 +40,8 @@ const ARRAYS = {
   etaTheta: (l: Sizes) => l.N,
   target: (l: Sizes) => l.N,
   u: (l: Sizes) => l.N,
-  /** Three rotating activity buffers: previous, current, next step. */
-  a: (l: Sizes) => 3 * l.N,
+  /** Activities interleaved a[4n + slot]: three rotating slots (previous, current, next) + padding. */
+  a: (l: Sizes) => 4 * l.N,
   terms: (l: Sizes) => l.nTerms * l.N,
   x: (l: Sizes) => l.maxChunk * l.nIn,
   rec: (l: Sizes) => l.recCapacity * l.N,

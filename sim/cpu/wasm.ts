@@ -1,13 +1,15 @@
 // The cpu backend's hot loop: one post neuron's synapses (plasticity of the pending step fused with
 // the gather of the current step), generated per rule as WebAssembly with binaryen.
-// Arithmetic is f64 with f32 loads/stores, exactly as the JS reference evaluates the same expressions.
+// Arithmetic is f32, like WGSL: measured here, f32↔f64 conversions in the synapse loop halve its
+// throughput (gcc -O3 on the W1 loop: 3.3e8 synapse-steps/s in f32 against 1.6-1.9e8 in f64).
+// compile.ts's `js32` emits the same expressions with an f32 rounding after every operation.
 import binaryen from 'binaryen';
 import type { CompiledRule } from '../compiler/compile.ts';
 import type { Expr } from '../compiler/parse.ts';
 import type { Layout } from './layout.ts';
 
 type Ref = number;
-const { i32, f64 } = binaryen;
+const { i32, f32, f64 } = binaryen;
 
 export interface KernelOptions {
   wMin: number;
@@ -20,9 +22,14 @@ export interface KernelOptions {
 export const MATH_IMPORTS = ['exp', 'log', 'tanh', 'pow'] as const;
 
 /**
- * Exports `row(g0, g1, base, prevOff, curOff, mode, post, u, theta, fanin, ...terms) -> f64`.
- * mode bit 0: apply pending plasticity (pre = a[prevOff + pre]); bit 1: gather (pre = a[curOff + pre])
- * into v[g]. Returns the sum of updated weights so the caller can detect non-finite weights.
+ * Activities are interleaved, a[4·n + slot] with the rotating slots previous/current/next, so the
+ * two gathers of a synapse (pre for its plasticity, pre for the new step) hit one cache line.
+ *
+ * Exports `row(g0, g1, base, prevSlot, curSlot, mode, post, u, theta, fanin, ...terms) -> f32`:
+ * mode bit 0: apply pending plasticity (pre = a[4·pre + prevSlot]); bit 1: gather (a[4·pre + curSlot])
+ * into v[g]. Returns 0, or NaN when an updated weight is not finite.
+ * And `rows(r0, r1, prevSlot, curSlot, mode) -> f32`: `row` for every non-input neuron of a range,
+ * reading post, u, θ and terms from memory (one call per worker and step instead of one per neuron).
  */
 export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions): Uint8Array {
   const m = new binaryen.Module();
@@ -36,9 +43,9 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
   const nT = rule.termNames.length;
   const nS = rule.slotNames.length;
   // params
-  const P = { g0: 0, g1: 1, base: 2, prevOff: 3, curOff: 4, mode: 5, post: 6, u: 7, theta: 8, fanin: 9 };
+  const P = { g0: 0, g1: 1, base: 2, prevSlot: 3, curSlot: 4, mode: 5, post: 6, u: 7, theta: 8, fanin: 9 };
   const termParam = (k: number) => 10 + k;
-  const paramTypes = [i32, i32, i32, i32, i32, i32, f64, f64, f64, f64, ...Array(nT).fill(f64)];
+  const paramTypes = [i32, i32, i32, i32, i32, i32, f32, f32, f32, f32, ...Array(nT).fill(f32)];
   // locals
   const vars: number[] = [];
   let next = paramTypes.length;
@@ -52,53 +59,54 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
     s1: local(i32),
     p: local(i32),
     plastic: local(i32),
-    w: local(f64),
-    x: local(f64),
-    y: local(f64),
-    sgn: local(f64),
-    sgnSeg: local(f64),
-    v: local(f64),
-    d: local(f64),
-    sum: local(f64),
-    wsum: local(f64),
-    dw: local(f64),
+    w: local(f32),
+    x: local(f32),
+    y: local(f32),
+    sgn: local(f32),
+    sgnSeg: local(f32),
+    v: local(f32),
+    d: local(f32),
+    sum: local(f32),
+    wbad: local(f32),
+    dw: local(f32),
   };
-  const slotOld = Array.from({ length: nS }, () => local(f64));
-  const slotNew = Array.from({ length: nS }, () => local(f64));
+  const slotOld = Array.from({ length: nS }, () => local(f32));
+  const slotNew = Array.from({ length: nS }, () => local(f32));
 
   const get = (i: number, t: number) => m.local.get(i, t);
   const set = (i: number, v: Ref) => m.local.set(i, v);
   const addr = (idx: Ref) => m.i32.shl(idx, m.i32.const(2));
-  const ldF = (off: number, idx: Ref) => m.f64.promote(m.f32.load(off, 4, addr(idx)));
+  const ldF = (off: number, idx: Ref) => m.f32.load(off, 4, addr(idx));
   const ldU = (off: number, idx: Ref) => m.i32.load(off, 4, addr(idx));
-  const stF = (off: number, idx: Ref, val: Ref) => m.f32.store(off, 4, addr(idx), m.f32.demote(val));
+  const stF = (off: number, idx: Ref, val: Ref) => m.f32.store(off, 4, addr(idx), val);
+  const actIdx = (n: Ref, slot: Ref) => m.i32.add(m.i32.shl(n, m.i32.const(2)), slot);
   const O = l.off;
   const S = l.S;
 
   const emit = (e: Expr, env: Record<string, () => Ref>): Ref => {
     switch (e.k) {
       case 'num':
-        return m.f64.const(e.value);
+        return m.f32.const(e.value);
       case 'id': {
         const f = env[e.name];
         if (!f) throw new Error(`wasm kernel: '${e.name}' is not available here`);
         return f();
       }
       case 'neg':
-        return m.f64.neg(emit(e.arg, env));
+        return m.f32.neg(emit(e.arg, env));
       case 'bin': {
         const a = emit(e.a, env);
         const b = emit(e.b, env);
-        return e.op === '+' ? m.f64.add(a, b) : e.op === '-' ? m.f64.sub(a, b) : e.op === '*' ? m.f64.mul(a, b) : m.f64.div(a, b);
+        return e.op === '+' ? m.f32.add(a, b) : e.op === '-' ? m.f32.sub(a, b) : e.op === '*' ? m.f32.mul(a, b) : m.f32.div(a, b);
       }
       case 'cmp': {
         const a = emit(e.a, env);
         const b = emit(e.b, env);
-        const c = { '<': m.f64.lt, '<=': m.f64.le, '>': m.f64.gt, '>=': m.f64.ge, '==': m.f64.eq, '!=': m.f64.ne }[e.op](a, b);
-        return m.f64.convert_u.i32(c);
+        const c = { '<': m.f32.lt, '<=': m.f32.le, '>': m.f32.gt, '>=': m.f32.ge, '==': m.f32.eq, '!=': m.f32.ne }[e.op](a, b);
+        return m.f32.convert_u.i32(c);
       }
       case 'cond':
-        return m.select(m.f64.ne(emit(e.c, env), m.f64.const(0)), emit(e.a, env), emit(e.b, env));
+        return m.select(m.f32.ne(emit(e.c, env), m.f32.const(0)), emit(e.a, env), emit(e.b, env));
       case 'call': {
         const a = e.args.map((x) => emit(x, env));
         switch (e.fn) {
@@ -106,23 +114,23 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
           case 'log':
           case 'tanh':
           case 'pow':
-            return m.call(e.fn, a, f64);
+            return m.f32.demote(m.call(e.fn, a.map((x) => m.f64.promote(x)), f64));
           case 'sqrt':
-            return m.f64.sqrt(a[0]);
+            return m.f32.sqrt(a[0]);
           case 'abs':
-            return m.f64.abs(a[0]);
+            return m.f32.abs(a[0]);
           case 'min':
-            return m.f64.min(a[0], a[1]);
+            return m.f32.min(a[0], a[1]);
           case 'max':
-            return m.f64.max(a[0], a[1]);
+            return m.f32.max(a[0], a[1]);
           case 'clamp':
-            return m.f64.min(m.f64.max(a[0], a[1]), a[2]);
+            return m.f32.min(m.f32.max(a[0], a[1]), a[2]);
           case 'relu':
-            return m.f64.max(a[0], m.f64.const(0));
+            return m.f32.max(a[0], m.f32.const(0));
           case 'step':
-            return m.f64.convert_u.i32(m.f64.gt(a[0], m.f64.const(0)));
+            return m.f32.convert_u.i32(m.f32.gt(a[0], m.f32.const(0)));
           case 'sigmoid':
-            return m.f64.div(m.f64.const(1), m.f64.add(m.f64.const(1), m.call('exp', [m.f64.neg(a[0])], f64)));
+            return m.f32.div(m.f32.const(1), m.f32.add(m.f32.const(1), m.f32.demote(m.call('exp', [m.f64.promote(m.f32.neg(a[0]))], f64))));
         }
         throw new Error(`wasm kernel: function ${e.fn}`);
       }
@@ -133,46 +141,46 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
   const loadSign = () =>
     o.uniformSign
       ? m.nop()
-      : set(L.sgn, m.select(m.f64.ne(get(L.sgnSeg, f64), m.f64.const(0)), get(L.sgnSeg, f64), ldF(O.sign, get(L.p, i32))));
-  const sgnRef = () => (o.uniformSign ? m.f64.const(1) : get(L.sgn, f64));
+      : set(L.sgn, m.select(m.f32.ne(get(L.sgnSeg, f32), m.f32.const(0)), get(L.sgnSeg, f32), ldF(O.sign, get(L.p, i32))));
+  const sgnRef = () => (o.uniformSign ? m.f32.const(1) : get(L.sgn, f32));
 
   const synEnv: Record<string, () => Ref> = {
-    pre: () => get(L.x, f64),
-    post: () => get(P.post, f64),
-    w: () => get(L.w, f64),
-    v: () => get(L.v, f64),
-    d: () => get(L.d, f64),
+    pre: () => get(L.x, f32),
+    post: () => get(P.post, f32),
+    w: () => get(L.w, f32),
+    v: () => get(L.v, f32),
+    d: () => get(L.d, f32),
     sign: sgnRef,
-    fanin: () => get(P.fanin, f64),
-    u: () => get(P.u, f64),
-    theta: () => get(P.theta, f64),
+    fanin: () => get(P.fanin, f32),
+    u: () => get(P.u, f32),
+    theta: () => get(P.theta, f32),
   };
-  rule.slotNames.forEach((n, k) => (synEnv[n] = () => get(slotOld[k], f64)));
-  rule.termNames.forEach((n, k) => (synEnv[n] = () => get(termParam(k), f64)));
-  const contribEnv: Record<string, () => Ref> = { pre: () => get(L.y, f64), w: () => get(L.w, f64), sign: sgnRef };
-  rule.slotNames.forEach((n, k) => (contribEnv[n] = () => get(slotNew[k], f64)));
+  rule.slotNames.forEach((n, k) => (synEnv[n] = () => get(slotOld[k], f32)));
+  rule.termNames.forEach((n, k) => (synEnv[n] = () => get(termParam(k), f32)));
+  const contribEnv: Record<string, () => Ref> = { pre: () => get(L.y, f32), w: () => get(L.w, f32), sign: sgnRef };
+  rule.slotNames.forEach((n, k) => (contribEnv[n] = () => get(slotNew[k], f32)));
 
   const plasticity = (): Ref[] => [
-    set(L.x, ldF(O.a, m.i32.add(get(P.prevOff, i32), get(L.p, i32)))),
+    set(L.x, ldF(O.a, actIdx(get(L.p, i32), get(P.prevSlot, i32)))),
     ...slotOld.map((loc, k) => set(loc, ldF(O.slots, slotIdx(k)))),
     set(L.dw, emit(rule.dw.ast, synEnv)),
     ...slotNew.map((loc, k) => set(loc, emit(rule.slots[k].ast, synEnv))),
     // clip, then round to f32 so the gather below uses the stored value
-    // clip as compare-and-select (NaN passes through, so divergence stays visible); f64.min/max
+    // clip as compare-and-select (NaN passes through, so divergence stays visible); f32.min/max
     // cost several instructions each for their -0/NaN rules
-    set(L.w, m.f64.add(get(L.w, f64), get(L.dw, f64))),
-    set(L.w, m.select(m.f64.lt(get(L.w, f64), m.f64.const(o.wMin)), m.f64.const(o.wMin), get(L.w, f64))),
-    set(L.w, m.f64.promote(m.f32.demote(m.select(m.f64.gt(get(L.w, f64), m.f64.const(o.wMax)), m.f64.const(o.wMax), get(L.w, f64))))),
-    stF(O.w, get(L.s, i32), get(L.w, f64)),
-    ...slotNew.map((loc) => set(loc, m.f64.promote(m.f32.demote(get(loc, f64))))),
-    ...slotNew.map((loc, k) => stF(O.slots, slotIdx(k), get(loc, f64))),
-    set(L.wsum, m.f64.add(get(L.wsum, f64), get(L.w, f64))),
+    set(L.w, m.f32.add(get(L.w, f32), get(L.dw, f32))),
+    set(L.w, m.select(m.f32.lt(get(L.w, f32), m.f32.const(o.wMin)), m.f32.const(o.wMin), get(L.w, f32))),
+    set(L.w, m.select(m.f32.gt(get(L.w, f32), m.f32.const(o.wMax)), m.f32.const(o.wMax), get(L.w, f32))),
+    stF(O.w, get(L.s, i32), get(L.w, f32)),
+    ...slotNew.map((loc, k) => stF(O.slots, slotIdx(k), get(loc, f32))),
+    // w·0 is 0 for every finite weight and NaN otherwise: a sum would overflow first
+    set(L.wbad, m.f32.add(get(L.wbad, f32), m.f32.mul(get(L.w, f32), m.f32.const(0)))),
   ];
   const gather = (): Ref[] => {
-    const y = set(L.y, ldF(O.a, m.i32.add(get(P.curOff, i32), get(L.p, i32))));
+    const y = set(L.y, ldF(O.a, actIdx(get(L.p, i32), get(P.curSlot, i32))));
     const c =
-      rule.defaultContribution && o.uniformSign ? m.f64.mul(get(L.w, f64), get(L.y, f64)) : emit(rule.contribution.ast, contribEnv);
-    return [y, set(L.sum, m.f64.add(get(L.sum, f64), c))];
+      rule.defaultContribution && o.uniformSign ? m.f32.mul(get(L.w, f32), get(L.y, f32)) : emit(rule.contribution.ast, contribEnv);
+    return [y, set(L.sum, m.f32.add(get(L.sum, f32), c))];
   };
   let loopId = 0;
   const synLoop = (doPlastic: boolean, doGather: boolean): Ref => {
@@ -200,20 +208,66 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
     set(L.v, ldF(O.v, get(L.g, i32))),
     set(L.d, ldF(O.d, get(L.g, i32))),
     set(L.plastic, m.i32.and(m.i32.and(get(P.mode, i32), m.i32.const(1)), m.i32.ne(ldU(O.segPlastic, get(L.g, i32)), m.i32.const(0)))),
-    set(L.sum, m.f64.const(0)),
+    set(L.sum, m.f32.const(0)),
     m.if(get(L.plastic, i32), m.if(gatherOn(), synLoop(true, true), synLoop(true, false)), m.if(gatherOn(), synLoop(false, true))),
-    m.if(gatherOn(), stF(O.v, get(L.g, i32), get(L.sum, f64))),
+    m.if(gatherOn(), stF(O.v, get(L.g, i32), get(L.sum, f32))),
     set(L.g, m.i32.add(get(L.g, i32), m.i32.const(1))),
     m.br('segs'),
   ];
   const body = m.block(null, [
     set(L.g, get(P.g0, i32)),
-    set(L.wsum, m.f64.const(0)),
+    set(L.wbad, m.f32.const(0)),
     m.block('segsDone', [m.loop('segs', m.block(null, segBody))]),
-    get(L.wsum, f64),
-  ], f64);
-  m.addFunction('row', binaryen.createType(paramTypes), f64, vars, body);
+    get(L.wbad, f32),
+  ], f32);
+  m.addFunction('row', binaryen.createType(paramTypes), f32, vars, body);
   m.addFunctionExport('row', 'row');
+
+  // rows(r0, r1, prevSlot, curSlot, mode)
+  const R = { r0: 0, r1: 1, prevSlot: 2, curSlot: 3, mode: 4, n: 5, g0: 6, g1: 7, bad: 8 };
+  const n = () => get(R.n, i32);
+  const rowCall = m.call(
+    'row',
+    [
+      get(R.g0, i32),
+      get(R.g1, i32),
+      ldU(O.base, n()),
+      get(R.prevSlot, i32),
+      get(R.curSlot, i32),
+      get(R.mode, i32),
+      ldF(O.a, actIdx(n(), get(R.curSlot, i32))),
+      ldF(O.u, n()),
+      ldF(O.theta, n()),
+      m.f32.convert_u.i32(m.i32.sub(ldU(O.segSynStart, get(R.g1, i32)), ldU(O.segSynStart, get(R.g0, i32)))),
+      ...rule.termNames.map((_, k) => ldF(O.terms, m.i32.add(n(), m.i32.const(k * l.N)))),
+    ],
+    f32,
+  );
+  const rowsBody = m.block(null, [
+    set(R.n, get(R.r0, i32)),
+    set(R.bad, m.f32.const(0)),
+    m.block('rowsDone', [
+      m.loop(
+        'rowsLoop',
+        m.block(null, [
+          m.br('rowsDone', m.i32.ge_u(n(), get(R.r1, i32))),
+          m.if(
+            m.i32.lt_s(m.i32.load(O.inputIndex, 4, addr(n())), m.i32.const(0)),
+            m.block(null, [
+              set(R.g0, ldU(O.neuronSegStart, n())),
+              set(R.g1, ldU(O.neuronSegStart, m.i32.add(n(), m.i32.const(1)))),
+              set(R.bad, m.f32.add(get(R.bad, f32), rowCall)),
+            ]),
+          ),
+          set(R.n, m.i32.add(n(), m.i32.const(1))),
+          m.br('rowsLoop'),
+        ]),
+      ),
+    ]),
+    get(R.bad, f32),
+  ], f32);
+  m.addFunction('rows', binaryen.createType([i32, i32, i32, i32, i32]), f32, [i32, i32, i32, f32], rowsBody);
+  m.addFunctionExport('rows', 'rows');
   if (!m.validate()) throw new Error('wasm kernel failed validation');
   binaryen.setOptimizeLevel(3);
   binaryen.setShrinkLevel(0);

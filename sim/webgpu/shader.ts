@@ -74,7 +74,7 @@ export function stepShader(rule: CompiledRule, opts: ShaderOptions): string {
         w = clipW(w + dw);
         ws[s] = w;
         ${slots.map((_, k) => `ws[${slotIdx(k)}] = c${k};`).join('\n        ')}
-        wsum += w;`;
+        wbad = wbad || nonFinite(w);`;
   const gather = `
         let y = st[P.curOff + pn];
         sum += r_contrib(${['y', 'w', 'sgn', ...slots.map((_, k) => `c${k}`)].join(', ')});`;
@@ -108,7 +108,7 @@ export function stepShader(rule: CompiledRule, opts: ShaderOptions): string {
     }
     if (gather) { st[P.oV + g] = sum; }
   }
-  if (nonFinite(wsum)) { atomicMin(&bad, P.t - 1u); }`;
+  if (wbad) { atomicMin(&bad, P.t - 1u); }`;
   } else {
     // Normalization needs the whole row updated before the gather: two loops (as the cpu does).
     const acc = opts.normalize === 'l1' ? 'abs(w)' : opts.normalize === 'l2' ? 'w * w' : 'w';
@@ -143,7 +143,7 @@ export function stepShader(rule: CompiledRule, opts: ShaderOptions): string {
     }
     ${apply}
   }
-  if (nonFinite(wsum)) { atomicMin(&bad, P.t - 1u); }
+  if (wbad) { atomicMin(&bad, P.t - 1u); }
   if (gather) {
     for (var g = g0; g < g1; g++) {
       let s0 = iu[P.oSegSyn + g];
@@ -212,7 +212,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let uN = st[P.oU + n];
   let thN = st[P.oTheta + n];
   ${termLoads}
-  var wsum = 0.0f;
+  var wbad = false;
 ${synapses}
   if (!gather) { return; }
 

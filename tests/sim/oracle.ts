@@ -10,9 +10,10 @@ export function oracle(t: SynapseTensor, rule: CompiledRule, pl: PlasticityOptio
   const S = t.w.length;
   const fn = (args: string[], body: string) => new Function(...args, `return ${body};`) as (...a: number[]) => number;
   const synArgs = ['v_pre', 'v_post', 'v_w', 'v_v', 'v_d', 'v_sign', 'v_fanin', 'v_u', 'v_theta', ...rule.slotNames.map((n) => `v_${n}`), ...rule.termNames.map((n) => `v_${n}`)];
-  const dw = fn(synArgs, rule.dw.js);
-  const slotF = rule.slots.map((s) => fn(synArgs, s.js));
-  const contrib = fn(['v_pre', 'v_w', 'v_sign', ...rule.slotNames.map((n) => `v_${n}`)], rule.contribution.js);
+  // synapse-level expressions in f32 arithmetic, as the kernels compute them
+  const dw = fn(synArgs, rule.dw.js32);
+  const slotF = rule.slots.map((s) => fn(synArgs, s.js32));
+  const contrib = fn(['v_pre', 'v_w', 'v_sign', ...rule.slotNames.map((n) => `v_${n}`)], rule.contribution.js32);
   const seg = fn(['v_v'], rule.segment.js);
   const termArgs = ['v_post', 'v_u', 'v_theta', ...rule.termNames.map((n) => `v_${n}`)];
   const termF = rule.terms.map((x) => fn(termArgs, x.js));
@@ -42,7 +43,7 @@ export function oracle(t: SynapseTensor, rule: CompiledRule, pl: PlasticityOptio
         let v = 0;
         for (let s = t.segSynStart[g]; s < t.segSynStart[g + 1]; s++) {
           const p = base + t.pre[s];
-          v += contrib(cur[p], st.w[s], sgnOf(g, p), ...rule.slotNames.map((_, k) => st.slots[k * S + s]));
+          v = Math.fround(v + contrib(cur[p], st.w[s], sgnOf(g, p), ...rule.slotNames.map((_, k) => st.slots[k * S + s])));
         }
         st.v[g] = v;
         st.d[g] = seg(st.v[g]);
@@ -71,7 +72,7 @@ export function oracle(t: SynapseTensor, rule: CompiledRule, pl: PlasticityOptio
           const args = [cur[p], next[n], st.w[s], st.v[g], st.d[g], sgnOf(g, p), fanin, st.u[n], st.theta[n], ...slots, ...terms];
           const d = dw(...args);
           const ns = slotF.map((f) => f(...args));
-          st.w[s] = Math.min(Math.max(st.w[s] + d, pl.wMin), pl.wMax);
+          st.w[s] = Math.min(Math.max(Math.fround(st.w[s] + d), Math.fround(pl.wMin)), Math.fround(pl.wMax));
           ns.forEach((x, k) => (st.slots[k * S + s] = x));
         }
       }
