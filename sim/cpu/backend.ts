@@ -5,7 +5,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Backend, BackendInit, ChunkResult, NetworkState, Recording } from '../backend.ts';
 import { allExcitatory, ROLE } from '../tensor.ts';
-import { kernelSource } from './kernelSource.ts';
+import { kernelSource, neuronTraits } from './kernelSource.ts';
 import { fill, type Layout, makeLayout, views, type Views } from './layout.ts';
 import { buildRowKernel, MATH_IMPORTS } from './wasm.ts';
 
@@ -40,7 +40,7 @@ export async function createCpuBackend(init: BackendInit): Promise<Backend> {
 
   const wasm = buildRowKernel(rule, layout, { wMin: plasticity.wMin, wMax: plasticity.wMax, uniformSign: allExcitatory(tensor) });
   const module = await WebAssembly.compile(wasm as Uint8Array<ArrayBuffer>);
-  const source = kernelSource(rule, plasticity);
+  const source = kernelSource(rule, plasticity, neuronTraits(tensor));
   const threads = Math.max(1, Math.min(init.threads ?? (layout.S >= THREADS_PAY_ABOVE ? os.availableParallelism() : 1), layout.N));
   const ranges = splitRows(tensor.segSynStart, tensor.neuronSegStart, threads);
   const ctl = new SharedArrayBuffer(64);
@@ -48,7 +48,7 @@ export async function createCpuBackend(init: BackendInit): Promise<Backend> {
 
   let main: Kernel | null = null;
   const workers: Worker[] = [];
-  if (threads === 1 && !process.env.FORCE_WORKERS) {
+  if (threads === 1) {
     const math = Object.fromEntries(MATH_IMPORTS.map((f) => [f, Math[f]]));
     const inst = await WebAssembly.instantiate(module, { env: { memory }, math });
     main = (0, eval)(source)({ ...envBase, buf: memory.buffer, row: inst.exports.row, rows: inst.exports.rows, ctl: new Int32Array(ctl), r0: 0, r1: layout.N }) as Kernel;
@@ -96,7 +96,10 @@ export async function createCpuBackend(init: BackendInit): Promise<Backend> {
       if (T === 0) return { firstBadStep: -1 };
       v.x.set(inputs);
       const cur = (rot + 1) % 3;
-      for (const n of inputNeurons) v.a[4 * n + cur] = inputs[v.inputIndex[n]];
+      for (const n of inputNeurons) {
+        v.a[4 * n + cur] = inputs[v.inputIndex[n]];
+        if (cur === 0) v.a[4 * n + 3] = v.a[4 * n];
+      }
       const bad = await dispatch({ cmd: 'run', T, t0: t, rot, pending, recEvery: rec.every, recCapacity: rec.capacity });
       t += T;
       rot = (rot + T) % 3;

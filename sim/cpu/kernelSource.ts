@@ -6,12 +6,40 @@ import type { CompiledRule } from '../compiler/compile.ts';
 import type { PlasticityOptions } from '../backend.ts';
 import { SOMA } from '../tensor.ts';
 
-export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions): string {
+/** What the whole tensor shares, so the generated neuron phase can drop branches it never takes. */
+export interface NeuronTraits {
+  /** The soma code every neuron uses, or null when they differ. */
+  soma: number | null;
+  /** Some neuron has α < 1. */
+  leak: boolean;
+  /** Some neuron has ηθ ≠ 0. */
+  homeostasis: boolean;
+}
+
+export function neuronTraits(t: { soma: Uint8Array; alpha: Float32Array; etaTheta: Float32Array }): NeuronTraits {
+  return {
+    soma: t.soma.every((k) => k === t.soma[0]) ? t.soma[0] : null,
+    leak: t.alpha.some((x) => x !== 1),
+    homeostasis: t.etaTheta.some((x) => x !== 0),
+  };
+}
+
+export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions, traits: NeuronTraits): string {
   const termDecl = rule.termNames.map((n, k) => `const v_${n} = terms[${k} * N + n];`).join('\n        ');
   const termArgs = rule.termNames.map((n) => `, v_${n}`).join('');
   const termUpd = rule.terms.map((t, k) => `const t${k} = ${t.js};`).join('\n          ');
   const termStore = rule.termNames.map((_, k) => `terms[${k} * N + n] = t${k};`).join('\n          ');
   const linearSegment = rule.segment.js === 'v_v';
+  const somaCode: Record<number, string> = {
+    [SOMA.relu]: 'z > 0 ? z : 0',
+    [SOMA.sigmoid]: '1 / (1 + Math.exp(-gain[n] * z))',
+    [SOMA.clamp01]: 'Math.min(Math.max(z, 0), 1)',
+    [SOMA.linear]: 'z',
+  };
+  const somaExpr =
+    traits.soma !== null
+      ? somaCode[traits.soma]
+      : `soma[n] === ${SOMA.relu} ? ${somaCode[SOMA.relu]} : soma[n] === ${SOMA.sigmoid} ? ${somaCode[SOMA.sigmoid]} : soma[n] === ${SOMA.clamp01} ? ${somaCode[SOMA.clamp01]} : z`;
   const norm = plasticity.normalize;
   // Normalization needs the whole row updated before the gather: plasticity and gather become two calls.
   // Without it, one WebAssembly call does the synapses of all rows (`rows`) before the neuron phase.
@@ -79,7 +107,11 @@ export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions):
       const ii = inputIndex[n];
       if (ii >= 0) {
         // the next step's sample; after the chunk's last step the sample stays (readState shows it)
-        if (mode & 2) a[4 * n + nextSlot] = x[(p + 1 < T ? p + 1 : p) * nIn + ii];
+        if (mode & 2) {
+          const xv = x[(p + 1 < T ? p + 1 : p) * nIn + ii];
+          a[4 * n + nextSlot] = xv;
+          if (nextSlot === 0) a[4 * n + 3] = xv;
+        }
         continue;
       }
       ${rowCalls}
@@ -92,16 +124,14 @@ export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions):
         uu += d[g]; // the stored f32 value, as every backend sums it
       }
       const z = uu - theta[n];
-      const k = soma[n];
-      const f = k === ${SOMA.relu} ? (z > 0 ? z : 0) : k === ${SOMA.sigmoid} ? 1 / (1 + Math.exp(-gain[n] * z)) : k === ${SOMA.clamp01} ? Math.min(Math.max(z, 0), 1) : z;
-      const al = alpha[n];
-      const an = al === 1 ? f : (1 - al) * a[4 * n + curSlot] + al * f;
+      const f = ${somaExpr};
+      ${traits.leak ? 'const al = alpha[n], an = al === 1 ? f : (1 - al) * a[4 * n + curSlot] + al * f;' : 'const an = f;'}
       a[4 * n + nextSlot] = an;
+      if (nextSlot === 0) a[4 * n + 3] = an; // slot 3 mirrors 0, so (previous, current) are always adjacent
       u[n] = uu;
       const stored = a[4 * n + nextSlot];
       if (stored - stored !== 0 && (bad < 0 || t < bad)) bad = t;
-      const eta = etaTheta[n];
-      if (eta !== 0) theta[n] = theta[n] + eta * (stored - target[n]);
+      ${traits.homeostasis ? 'if (etaTheta[n] !== 0) theta[n] = theta[n] + etaTheta[n] * (stored - target[n]);' : ''}
       ${
         rule.termNames.length
           ? `{

@@ -9,7 +9,7 @@ import type { Expr } from '../compiler/parse.ts';
 import type { Layout } from './layout.ts';
 
 type Ref = number;
-const { i32, f32, f64 } = binaryen;
+const { i32, f32, f64, v128 } = binaryen;
 
 export interface KernelOptions {
   wMin: number;
@@ -33,7 +33,7 @@ export const MATH_IMPORTS = ['exp', 'log', 'tanh', 'pow'] as const;
  */
 export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions): Uint8Array {
   const m = new binaryen.Module();
-  m.setFeatures(binaryen.Features.MVP | binaryen.Features.Atomics | binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals);
+  m.setFeatures(binaryen.Features.MVP | binaryen.Features.Atomics | binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals | binaryen.Features.SIMD128);
   m.setMemory(l.pages, l.pages, null, [], true);
   m.addMemoryImport('0', 'env', 'memory', true);
   for (const fn of MATH_IMPORTS) {
@@ -72,6 +72,22 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
   };
   const slotOld = Array.from({ length: nS }, () => local(f32));
   const slotNew = Array.from({ length: nS }, () => local(f32));
+  // 4-wide copies for the SIMD loop
+  const V = {
+    pre: local(v128),
+    w: local(v128),
+    x: local(v128),
+    y: local(v128),
+    sgn: local(v128),
+    sum: local(v128),
+    bad: local(v128),
+    dw: local(v128),
+    pairA: local(v128),
+    pairB: local(v128),
+    addr: local(v128),
+  };
+  const slotOld4 = Array.from({ length: nS }, () => local(v128));
+  const slotNew4 = Array.from({ length: nS }, () => local(v128));
 
   const get = (i: number, t: number) => m.local.get(i, t);
   const set = (i: number, v: Ref) => m.local.set(i, v);
@@ -183,7 +199,165 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
     return [y, set(L.sum, m.f32.add(get(L.sum, f32), c))];
   };
   let loopId = 0;
-  const synLoop = (doPlastic: boolean, doGather: boolean): Ref => {
+
+  // ---- SIMD: four synapses per iteration -------------------------------------------------
+  const splat = (x: Ref) => m.f32x4.splat(x);
+  const lane = (vec: Ref, k: number) => m.f32x4.extract_lane(vec, k as unknown as Ref);
+  const ONE = () => splat(m.f32.const(1));
+  /** Lane-wise call of an imported f64 function. */
+  const perLane = (args: Ref[], fn: string): Ref => {
+    const tmps = args.map((a) => {
+      const t = local(v128);
+      return { t, set: set(t, a) };
+    });
+    let out: Ref = splat(m.f32.const(0));
+    for (let k = 0; k < 4; k++) {
+      const call = m.f32.demote(m.call(fn, tmps.map(({ t }) => m.f64.promote(lane(get(t, v128), k))), f64));
+      out = m.f32x4.replace_lane(out, k as unknown as Ref, call);
+    }
+    return m.block(null, [...tmps.map((x) => x.set), out], v128);
+  };
+  const emitV = (e: Expr, env: Record<string, () => Ref>): Ref => {
+    switch (e.k) {
+      case 'num':
+        return splat(m.f32.const(e.value));
+      case 'id': {
+        const f = env[e.name];
+        if (!f) throw new Error(`wasm kernel: '${e.name}' is not available here`);
+        return f();
+      }
+      case 'neg':
+        return m.f32x4.neg(emitV(e.arg, env));
+      case 'bin': {
+        const a = emitV(e.a, env);
+        const b = emitV(e.b, env);
+        return e.op === '+' ? m.f32x4.add(a, b) : e.op === '-' ? m.f32x4.sub(a, b) : e.op === '*' ? m.f32x4.mul(a, b) : m.f32x4.div(a, b);
+      }
+      case 'cmp': {
+        const a = emitV(e.a, env);
+        const b = emitV(e.b, env);
+        const mask = { '<': m.f32x4.lt, '<=': m.f32x4.le, '>': m.f32x4.gt, '>=': m.f32x4.ge, '==': m.f32x4.eq, '!=': m.f32x4.ne }[e.op](a, b);
+        return m.v128.and(mask, ONE());
+      }
+      case 'cond':
+        return m.v128.bitselect(emitV(e.a, env), emitV(e.b, env), m.f32x4.ne(emitV(e.c, env), splat(m.f32.const(0))));
+      case 'call': {
+        const a = e.args.map((x) => emitV(x, env));
+        switch (e.fn) {
+          case 'exp':
+          case 'log':
+          case 'tanh':
+          case 'pow':
+            return perLane(a, e.fn);
+          case 'sqrt':
+            return m.f32x4.sqrt(a[0]);
+          case 'abs':
+            return m.f32x4.abs(a[0]);
+          case 'min':
+            return m.f32x4.min(a[0], a[1]);
+          case 'max':
+            return m.f32x4.max(a[0], a[1]);
+          case 'clamp':
+            return m.f32x4.min(m.f32x4.max(a[0], a[1]), a[2]);
+          case 'relu':
+            return m.f32x4.max(a[0], splat(m.f32.const(0)));
+          case 'step':
+            return m.v128.and(m.f32x4.gt(a[0], splat(m.f32.const(0))), ONE());
+          case 'sigmoid':
+            return m.f32x4.div(ONE(), m.f32x4.add(ONE(), perLane([m.f32x4.neg(a[0])], 'exp')));
+        }
+        throw new Error(`wasm kernel: function ${e.fn}`);
+      }
+    }
+  };
+  const preLane = (k: number) => m.i32x4.extract_lane(get(V.pre, v128), k as unknown as Ref);
+  /** Byte address (without the array offset) of neuron p's activity slot. */
+  const slotAddr = (p: Ref, slot: Ref) => m.i32.shl(m.i32.add(m.i32.shl(p, m.i32.const(2)), slot), m.i32.const(2));
+  /** One activity per lane, from `slot`. */
+  const gatherLanes = (slot: number): Ref => {
+    let out: Ref = splat(m.f32.load(O.a, 4, slotAddr(preLane(0), get(slot, i32))));
+    for (let k = 1; k < 4; k++) out = m.f32x4.replace_lane(out, k as unknown as Ref, m.f32.load(O.a, 4, slotAddr(preLane(k), get(slot, i32))));
+    return out;
+  };
+  const slotAddr4 = (k: number) => m.i32.shl(m.i32.add(get(L.s, i32), m.i32.const(k * S)), m.i32.const(2));
+  const sgnV = () => (o.uniformSign ? ONE() : get(V.sgn, v128));
+  const synEnvV: Record<string, () => Ref> = {
+    pre: () => get(V.x, v128),
+    post: () => splat(get(P.post, f32)),
+    w: () => get(V.w, v128),
+    v: () => splat(get(L.v, f32)),
+    d: () => splat(get(L.d, f32)),
+    sign: sgnV,
+    fanin: () => splat(get(P.fanin, f32)),
+    u: () => splat(get(P.u, f32)),
+    theta: () => splat(get(P.theta, f32)),
+  };
+  rule.slotNames.forEach((n, k) => (synEnvV[n] = () => get(slotOld4[k], v128)));
+  rule.termNames.forEach((n, k) => (synEnvV[n] = () => splat(get(termParam(k), f32))));
+  const contribEnvV: Record<string, () => Ref> = { pre: () => get(V.y, v128), w: () => get(V.w, v128), sign: sgnV };
+  rule.slotNames.forEach((n, k) => (contribEnvV[n] = () => get(slotNew4[k], v128)));
+
+  /** Byte addresses (without the array offset) of the four presynaptic neurons' `slot`. */
+  const laneAddrs = (slot: number) => m.i32x4.shl(m.i32x4.add(m.i32x4.shl(get(V.pre, v128), m.i32.const(2)), m.i32x4.splat(get(slot, i32))), m.i32.const(2));
+  const addrLane = (k: number) => m.i32x4.extract_lane(get(V.addr, v128), k as unknown as Ref);
+  const simdLoop = (doPlastic: boolean, doGather: boolean, unroll: number): Ref => {
+    const id = loopId++;
+    // With both, previous and current activity are adjacent slots (slot 3 mirrors 0): one 8-byte load.
+    // functions, not values: binaryen expressions may appear only once in a tree, and groups repeat
+    const loadActs = (): Ref[] =>
+      doPlastic && doGather
+        ? [
+            set(V.addr, laneAddrs(P.prevSlot)),
+            set(V.pairA, m.v128.load64_lane(O.a, 4, 1, addrLane(1), m.v128.load64_zero(O.a, 4, addrLane(0)))),
+            set(V.pairB, m.v128.load64_lane(O.a, 4, 1, addrLane(3), m.v128.load64_zero(O.a, 4, addrLane(2)))),
+            set(V.x, m.i8x16.shuffle(get(V.pairA, v128), get(V.pairB, v128), [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27])),
+            set(V.y, m.i8x16.shuffle(get(V.pairA, v128), get(V.pairB, v128), [4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31])),
+          ]
+        : doPlastic
+          ? [set(V.x, gatherLanes(P.prevSlot))]
+          : [set(V.y, gatherLanes(P.curSlot))];
+    const signLanes = (): Ref => {
+      let out: Ref = splat(m.f32.load(O.sign, 4, m.i32.shl(preLane(0), m.i32.const(2))));
+      for (let k = 1; k < 4; k++) out = m.f32x4.replace_lane(out, k as unknown as Ref, m.f32.load(O.sign, 4, m.i32.shl(preLane(k), m.i32.const(2))));
+      return out;
+    };
+    const plastic = (): Ref[] =>
+      doPlastic
+      ? [
+          ...slotOld4.map((loc, k) => set(loc, m.v128.load(O.slots, 4, slotAddr4(k)))),
+          set(V.dw, emitV(rule.dw.ast, synEnvV)),
+          ...slotNew4.map((loc, k) => set(loc, emitV(rule.slots[k].ast, synEnvV))),
+          set(V.w, m.f32x4.add(get(V.w, v128), get(V.dw, v128))),
+          set(V.w, m.v128.bitselect(splat(m.f32.const(o.wMin)), get(V.w, v128), m.f32x4.lt(get(V.w, v128), splat(m.f32.const(o.wMin))))),
+          set(V.w, m.v128.bitselect(splat(m.f32.const(o.wMax)), get(V.w, v128), m.f32x4.gt(get(V.w, v128), splat(m.f32.const(o.wMax))))),
+          m.v128.store(O.w, 4, m.i32.shl(get(L.s, i32), m.i32.const(2)), get(V.w, v128)),
+          ...slotNew4.map((loc, k) => m.v128.store(O.slots, 4, slotAddr4(k), get(loc, v128))),
+          set(V.bad, m.f32x4.add(get(V.bad, v128), m.f32x4.mul(get(V.w, v128), splat(m.f32.const(0))))),
+        ]
+      : doGather
+        ? slotNew4.flatMap((loc, k) => (rule.contribution.reads.has(rule.slotNames[k]) ? [set(loc, m.v128.load(O.slots, 4, slotAddr4(k)))] : []))
+        : [];
+    const contrib = () =>
+      rule.defaultContribution && o.uniformSign ? m.f32x4.mul(get(V.w, v128), get(V.y, v128)) : emitV(rule.contribution.ast, contribEnvV);
+    const group = (): Ref[] => [
+      set(V.pre, m.i32x4.add(m.v128.load(O.pre, 4, m.i32.shl(get(L.s, i32), m.i32.const(2))), m.i32x4.splat(get(P.base, i32)))),
+      set(V.w, m.v128.load(O.w, 4, m.i32.shl(get(L.s, i32), m.i32.const(2)))),
+      ...loadActs(),
+      ...(o.uniformSign ? [] : [set(V.sgn, m.select(m.f32.ne(get(L.sgnSeg, f32), m.f32.const(0)), splat(get(L.sgnSeg, f32)), signLanes()))]),
+      ...plastic(),
+      ...(doGather ? [set(V.sum, m.f32x4.add(get(V.sum, v128), contrib()))] : []),
+      set(L.s, m.i32.add(get(L.s, i32), m.i32.const(4))),
+    ];
+    const body: Ref[] = [
+      m.br(`vout${id}`, m.i32.gt_u(m.i32.add(get(L.s, i32), m.i32.const(4 * unroll)), get(L.s1, i32))),
+      ...Array.from({ length: unroll }, group).flat(),
+      m.br(`vloop${id}`),
+    ];
+    return m.block(`vout${id}`, [m.loop(`vloop${id}`, m.block(null, body))]);
+  };
+  /** Four lanes, then the scalar tail, summed in a fixed order: ((l0 + l1) + (l2 + l3)) + tail. */
+  const hsum = (vec: () => Ref, tail: Ref) => m.f32.add(m.f32.add(m.f32.add(lane(vec(), 0), lane(vec(), 1)), m.f32.add(lane(vec(), 2), lane(vec(), 3))), tail);
+  const scalarLoop = (doPlastic: boolean, doGather: boolean): Ref => {
     const id = loopId++;
     const body: Ref[] = [
       m.br(`out${id}`, m.i32.ge_u(get(L.s, i32), get(L.s1, i32))),
@@ -199,6 +373,9 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
     return m.block(`out${id}`, [m.loop(`loop${id}`, m.block(null, body))]);
   };
 
+  // unrolled twice, then once, then scalar; lanes accumulate in the same order whatever the unrolling
+  const synLoop = (doPlastic: boolean, doGather: boolean): Ref =>
+    m.block(null, [simdLoop(doPlastic, doGather, 2), simdLoop(doPlastic, doGather, 1), scalarLoop(doPlastic, doGather)]);
   const gatherOn = () => m.i32.and(get(P.mode, i32), m.i32.const(2));
   const segBody: Ref[] = [
     m.br('segsDone', m.i32.ge_u(get(L.g, i32), get(P.g1, i32))),
@@ -209,16 +386,18 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
     set(L.d, ldF(O.d, get(L.g, i32))),
     set(L.plastic, m.i32.and(m.i32.and(get(P.mode, i32), m.i32.const(1)), m.i32.ne(ldU(O.segPlastic, get(L.g, i32)), m.i32.const(0)))),
     set(L.sum, m.f32.const(0)),
+    set(V.sum, splat(m.f32.const(0))),
     m.if(get(L.plastic, i32), m.if(gatherOn(), synLoop(true, true), synLoop(true, false)), m.if(gatherOn(), synLoop(false, true))),
-    m.if(gatherOn(), stF(O.v, get(L.g, i32), get(L.sum, f32))),
+    m.if(gatherOn(), stF(O.v, get(L.g, i32), hsum(() => get(V.sum, v128), get(L.sum, f32)))),
     set(L.g, m.i32.add(get(L.g, i32), m.i32.const(1))),
     m.br('segs'),
   ];
   const body = m.block(null, [
     set(L.g, get(P.g0, i32)),
     set(L.wbad, m.f32.const(0)),
+    set(V.bad, splat(m.f32.const(0))),
     m.block('segsDone', [m.loop('segs', m.block(null, segBody))]),
-    get(L.wbad, f32),
+    hsum(() => get(V.bad, v128), get(L.wbad, f32)),
   ], f32);
   m.addFunction('row', binaryen.createType(paramTypes), f32, vars, body);
   m.addFunctionExport('row', 'row');

@@ -6,10 +6,20 @@ import { keyedDistance } from '../../rules/keyed-distance.ts';
 import type { NormalizeKind, PlasticityOptions } from '../../sim/backend.ts';
 import { fromLayers, randomTensor } from '../../sim/build.ts';
 import { compileRule } from '../../sim/compiler/compile.ts';
+import type { RuleDef } from '../../sim/compiler/rule.ts';
 import { createCpuBackend, splitRows } from '../../sim/cpu/backend.ts';
 import { inputSize, type SynapseTensor } from '../../sim/tensor.ts';
 import { bcmLike, mixedSpec, samples } from '../parity/fixtures.ts';
 import { oracle } from './oracle.ts';
+
+/** Exercises each function (lane-wise imported calls included), comparisons and conditionals. */
+const exotic: RuleDef = {
+  name: 'exotic',
+  params: { eta: { default: 0.01 } },
+  slots: { e: { init: 0.2, update: 'clamp(e * 0.9 + pre * post, 0, 2)' } },
+  update: 'eta * (pre > 0.5 ? sigmoid(post) : exp(-w)) * pow(abs(pre - w), 1.5) - 0.001 * sqrt(w) + min(pre, post) * 0.001 * step(post - 0.2) + eta * tanh(e) - eta * log(1 + w) * (pre <= post) + max(relu(pre - 0.9), 0) * (w != 0.5) / fanin',
+  contribution: 'sign * w * pre * (1 + 0.1 * e)',
+};
 
 const pl = (over: Partial<PlasticityOptions> = {}): PlasticityOptions => ({ wMin: 0, wMax: 1, normalize: 'none', normalizeTarget: 1, ...over });
 
@@ -40,6 +50,7 @@ describe('cpu backend = oracle, bit for bit', () => {
     ['oja', oja],
     ['keyed-distance (own contribution, slots)', keyedDistance],
     ['bcm-like (terms, nonlinear segment)', bcmLike],
+    ['every function and operator', exotic],
   ])('mixed E/I network, segments, leak, homeostasis: %s', async (_n, def) => {
     const { s, o } = await compare(fromLayers(mixedSpec, 3), def, pl({ wMin: 0, wMax: 2 }));
     expect(Array.from(s.a)).toEqual(Array.from(o.a));

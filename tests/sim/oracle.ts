@@ -40,12 +40,18 @@ export function oracle(t: SynapseTensor, rule: CompiledRule, pl: PlasticityOptio
       const base = t.orgNeuronStart[t.org[n]];
       let u = t.bias[n];
       for (let g = t.neuronSegStart[n]; g < t.neuronSegStart[n + 1]; g++) {
-        let v = 0;
-        for (let s = t.segSynStart[g]; s < t.segSynStart[g + 1]; s++) {
+        // the cpu kernel's summation order: four interleaved lanes, then the tail
+        const lanes = [0, 0, 0, 0];
+        let tail = 0;
+        const s0 = t.segSynStart[g];
+        const vecEnd = s0 + 4 * Math.floor((t.segSynStart[g + 1] - s0) / 4);
+        for (let s = s0; s < t.segSynStart[g + 1]; s++) {
           const p = base + t.pre[s];
-          v = Math.fround(v + contrib(cur[p], st.w[s], sgnOf(g, p), ...rule.slotNames.map((_, k) => st.slots[k * S + s])));
+          const c = contrib(cur[p], st.w[s], sgnOf(g, p), ...rule.slotNames.map((_, k) => st.slots[k * S + s]));
+          if (s < vecEnd) lanes[(s - s0) % 4] = Math.fround(lanes[(s - s0) % 4] + c);
+          else tail = Math.fround(tail + c);
         }
-        st.v[g] = v;
+        st.v[g] = Math.fround(Math.fround(Math.fround(lanes[0] + lanes[1]) + Math.fround(lanes[2] + lanes[3])) + tail);
         st.d[g] = seg(st.v[g]);
         u += st.d[g];
       }
