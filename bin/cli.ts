@@ -1,7 +1,6 @@
 // The springtail CLI (SPEC §9). Every failure goes through handleFatal: bad input exits 2,
 // runtime failures exit 1, neither prints a stack trace.
 import yargs, { type Argv } from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import type { Config } from './config/schema.ts';
 import { UserError, handleFatal } from './errors.ts';
 
@@ -79,14 +78,17 @@ export function buildCli(argv: string[]): Argv {
         y
           .option('workload', { choices: ['W1', 'W2'] as const, describe: 'one workload (default: all)' })
           .option('backend', { choices: ['cpu', 'webgpu', 'all'] as const, default: 'all' as const })
-          .option('json', { type: 'boolean', default: false, describe: 'one JSON line per workload' })
-          .option('steps', { type: 'number', describe: 'steps per workload' }),
+          .option('json', { type: 'boolean', default: false, describe: 'one JSON line per (workload, backend) on stdout' })
+          .option('steps', { type: 'number', describe: 'timed steps per repetition (default 20)' })
+          .option('threads', { type: 'number', describe: 'cpu worker threads (default: all cores)' }),
       async (argv) => {
-        if (argv.steps !== undefined && (!Number.isInteger(argv.steps) || argv.steps < 1)) {
-          throw new UserError('invalid flag', [{ path: '--steps', value: argv.steps, expected: 'integer >= 1' }]);
+        for (const [flag, v] of [['--steps', argv.steps], ['--threads', argv.threads]] as const) {
+          if (v !== undefined && (!Number.isInteger(v) || v < 1)) {
+            throw new UserError('invalid flag', [{ path: flag, value: v, expected: 'integer >= 1' }]);
+          }
         }
         const { benchCommand } = await import('../bench/index.ts');
-        await benchCommand({ workload: argv.workload, backend: argv.backend, json: argv.json, steps: argv.steps });
+        await benchCommand({ workload: argv.workload, backend: argv.backend, json: argv.json, steps: argv.steps, threads: argv.threads });
       },
     )
     .demandCommand(1, 'give a command: run, validate or bench')
@@ -102,8 +104,11 @@ export function buildCli(argv: string[]): Argv {
     });
 }
 
-try {
-  await buildCli(hideBin(process.argv)).parseAsync();
-} catch (err) {
-  handleFatal(err);
+/** Runs one command line; the outcome is process.exitCode (0, 1 or 2) and what was printed. */
+export async function main(args: string[]): Promise<void> {
+  try {
+    await buildCli(args).parseAsync();
+  } catch (err) {
+    handleFatal(err);
+  }
 }

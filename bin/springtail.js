@@ -6,4 +6,5 @@ import { register } from 'tsx/esm/api';
 // natively first, so the TypeScript that imports it later gets it from the module cache.
 if (['run', 'bench'].includes(process.argv[2])) await import('binaryen');
 register();
-await import('./cli.ts');
+const { main } = await import('./cli.ts');
+await main(process.argv.slice(2));
