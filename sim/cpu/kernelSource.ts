@@ -95,7 +95,7 @@ export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions, 
       Atomics.notify(ctl, 1);
     } else {
       let spins = 0;
-      while (Atomics.load(ctl, 1) === gen) if (++spins > 4000) Atomics.wait(ctl, 1, gen, 5);
+      while (Atomics.load(ctl, 1) === gen) if (++spins > 64) Atomics.wait(ctl, 1, gen); // brief spin: a spinning sibling hyperthread slows the one still working
     }
   }
 

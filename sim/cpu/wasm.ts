@@ -373,9 +373,9 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
     return m.block(`out${id}`, [m.loop(`loop${id}`, m.block(null, body))]);
   };
 
-  // unrolled twice, then once, then scalar; lanes accumulate in the same order whatever the unrolling
+  // unrolled four times, then once, then scalar; lanes accumulate in the same order whatever the unrolling
   const synLoop = (doPlastic: boolean, doGather: boolean): Ref =>
-    m.block(null, [simdLoop(doPlastic, doGather, 2), simdLoop(doPlastic, doGather, 1), scalarLoop(doPlastic, doGather)]);
+    m.block(null, [simdLoop(doPlastic, doGather, 4), simdLoop(doPlastic, doGather, 1), scalarLoop(doPlastic, doGather)]);
   const gatherOn = () => m.i32.and(get(P.mode, i32), m.i32.const(2));
   const segBody: Ref[] = [
     m.br('segsDone', m.i32.ge_u(get(L.g, i32), get(P.g1, i32))),
