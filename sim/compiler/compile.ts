@@ -1,6 +1,6 @@
 // Rule definition → checked ASTs plus JS and WGSL source for every expression of the rule.
 import { closest, distance } from 'fastest-levenshtein';
-import { emitJS, emitJS32, emitWGSL } from './emit.ts';
+import { emitJS, emitWGSL } from './emit.ts';
 import { type Expr, ExprError, identifiers, parseExpr } from './parse.ts';
 import { CONTEXT_VARS, type ContextName, type RuleDef } from './rule.ts';
 
@@ -8,10 +8,8 @@ export class RuleError extends Error {}
 
 export interface CompiledExpr {
   ast: Expr;
-  /** f64 JS (per-neuron and per-segment code on cpu). */
+  /** JS with f32 rounding after every operation: exactly what the WebAssembly kernel computes. */
   js: string;
-  /** JS with f32 rounding after every operation: what the WebAssembly and WGSL kernels compute. */
-  js32: string;
   wgsl: string;
   /** Identifiers (other than params) it reads. */
   reads: Set<string>;
@@ -103,7 +101,7 @@ export function compileRule(def: RuleDef, overrides: Record<string, number> = {}
     };
     walk(ast, check);
     const sub = substituteParams(ast, params);
-    return { ast: sub, js: emitJS(sub), js32: emitJS32(sub), wgsl: emitWGSL(sub), reads };
+    return { ast: sub, js: emitJS(sub), wgsl: emitWGSL(sub), reads };
   };
 
   for (const [k, v] of Object.entries({ ...def.slots, ...def.terms })) {

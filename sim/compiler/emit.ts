@@ -1,5 +1,6 @@
-// Expression → source text for the JS (cpu) and WGSL (webgpu) targets. Variables are emitted as
-// `v_<name>`; each backend declares those it provides. Parameters are inlined as constants.
+// Expression → source text for JS and WGSL (the cpu kernel's WebAssembly is emitted in cpu/wasm.ts).
+// Variables are emitted as `v_<name>`; each target declares those it provides. Parameters are
+// inlined as constants. All targets compute in f32.
 import type { Expr } from './parse.ts';
 
 export const varName = (name: string) => `v_${name}`;
@@ -9,16 +10,22 @@ function jsNum(x: number): string {
   return x < 0 || Object.is(x, -0) ? `(${s})` : s;
 }
 
+/**
+ * JS that computes exactly what f32 arithmetic (WebAssembly f32 ops, WGSL) computes: every
+ * operation rounded to f32 (exact for + − × ÷ √ because f64 holds twice f32's precision).
+ * Variables must already hold f32 values.
+ */
 export function emitJS(e: Expr): string {
+  const r = (x: string) => `Math.fround(${x})`;
   switch (e.k) {
     case 'num':
-      return jsNum(e.value);
+      return jsNum(Math.fround(e.value));
     case 'id':
       return varName(e.name);
     case 'neg':
       return `(-${emitJS(e.arg)})`;
     case 'bin':
-      return `(${emitJS(e.a)} ${e.op} ${emitJS(e.b)})`;
+      return r(`${emitJS(e.a)} ${e.op} ${emitJS(e.b)}`);
     case 'cmp': {
       const op = e.op === '==' ? '===' : e.op === '!=' ? '!==' : e.op;
       return `(${emitJS(e.a)} ${op} ${emitJS(e.b)} ? 1 : 0)`;
@@ -27,46 +34,6 @@ export function emitJS(e: Expr): string {
       return `(${emitJS(e.c)} !== 0 ? ${emitJS(e.a)} : ${emitJS(e.b)})`;
     case 'call': {
       const a = e.args.map(emitJS);
-      switch (e.fn) {
-        case 'sigmoid':
-          return `(1 / (1 + Math.exp(-${a[0]})))`;
-        case 'relu':
-          return `Math.max(${a[0]}, 0)`;
-        case 'step':
-          return `(${a[0]} > 0 ? 1 : 0)`;
-        case 'clamp':
-          return `Math.min(Math.max(${a[0]}, ${a[1]}), ${a[2]})`;
-        default:
-          return `Math.${e.fn}(${a.join(', ')})`;
-      }
-    }
-  }
-}
-
-/**
- * JS that computes exactly what f32 arithmetic (WebAssembly f32 ops, WGSL) computes: every
- * operation rounded to f32 (exact for + − × ÷ √ because f64 holds twice f32's precision).
- * Variables must already hold f32 values.
- */
-export function emitJS32(e: Expr): string {
-  const r = (x: string) => `Math.fround(${x})`;
-  switch (e.k) {
-    case 'num':
-      return jsNum(Math.fround(e.value));
-    case 'id':
-      return varName(e.name);
-    case 'neg':
-      return `(-${emitJS32(e.arg)})`;
-    case 'bin':
-      return r(`${emitJS32(e.a)} ${e.op} ${emitJS32(e.b)}`);
-    case 'cmp': {
-      const op = e.op === '==' ? '===' : e.op === '!=' ? '!==' : e.op;
-      return `(${emitJS32(e.a)} ${op} ${emitJS32(e.b)} ? 1 : 0)`;
-    }
-    case 'cond':
-      return `(${emitJS32(e.c)} !== 0 ? ${emitJS32(e.a)} : ${emitJS32(e.b)})`;
-    case 'call': {
-      const a = e.args.map(emitJS32);
       switch (e.fn) {
         case 'sigmoid':
           return r(`1 / ${r(`1 + ${r(`Math.exp(-${a[0]})`)}`)}`);

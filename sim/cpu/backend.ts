@@ -5,9 +5,9 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Backend, BackendInit, ChunkResult, NetworkState, Recording } from '../backend.ts';
 import { allExcitatory, ROLE } from '../tensor.ts';
-import { kernelSource, neuronTraits } from './kernelSource.ts';
+import { kernelSource } from './kernelSource.ts';
 import { fill, type Layout, makeLayout, views, type Views } from './layout.ts';
-import { buildRowKernel, MATH_IMPORTS } from './wasm.ts';
+import { buildRowKernel, MATH_IMPORTS, neuronTraits } from './wasm.ts';
 
 /** Below this many synapses a single thread wins (message + barrier overhead). */
 const THREADS_PAY_ABOVE = 200_000;
@@ -21,7 +21,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData: wd } = require('node:worker_threads');
 const math = {}; for (const f of wd.mathImports) math[f] = Math[f];
 const inst = new WebAssembly.Instance(wd.module, { env: { memory: wd.memory }, math });
-const kernel = (0, eval)(wd.source)({ ...wd.env, buf: wd.memory.buffer, row: inst.exports.row, rows: inst.exports.rows, ctl: new Int32Array(wd.ctl) });
+const kernel = (0, eval)(wd.source)({ ...wd.env, buf: wd.memory.buffer, row: inst.exports.row, rows: inst.exports.rows, neuron: inst.exports.neuron, ctl: new Int32Array(wd.ctl) });
 parentPort.on('message', (m) => {
   const bad = m.cmd === 'run' ? kernel.run(m.T, m.t0, m.rot, m.pending, m.recEvery, m.recCapacity) : kernel.flush(m.t0, m.rot);
   parentPort.postMessage(bad);
@@ -35,12 +35,12 @@ export async function createCpuBackend(init: BackendInit): Promise<Backend> {
   const memory = new WebAssembly.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
   const v = views(memory.buffer, layout);
   fill(v, tensor, rule, layout);
-  // rot = 0: slots prev = 0, cur = 1, next = 2
-  for (let n = 0; n < layout.N; n++) v.a[4 * n + 1] = tensor.a0[n];
+  // rot = 0: buffer 0 holds the current pairs
+  for (let n = 0; n < layout.N; n++) v.a[2 * n + 1] = tensor.a0[n];
 
-  const wasm = buildRowKernel(rule, layout, { wMin: plasticity.wMin, wMax: plasticity.wMax, uniformSign: allExcitatory(tensor) });
+  const wasm = buildRowKernel(rule, layout, { wMin: plasticity.wMin, wMax: plasticity.wMax, uniformSign: allExcitatory(tensor), traits: neuronTraits(tensor) });
   const module = await WebAssembly.compile(wasm as Uint8Array<ArrayBuffer>);
-  const source = kernelSource(rule, plasticity, neuronTraits(tensor));
+  const source = kernelSource(rule, plasticity);
   const threads = Math.max(1, Math.min(init.threads ?? (layout.S >= THREADS_PAY_ABOVE ? os.availableParallelism() : 1), layout.N));
   const ranges = splitRows(tensor.segSynStart, tensor.neuronSegStart, threads);
   const ctl = new SharedArrayBuffer(64);
@@ -51,7 +51,7 @@ export async function createCpuBackend(init: BackendInit): Promise<Backend> {
   if (threads === 1) {
     const math = Object.fromEntries(MATH_IMPORTS.map((f) => [f, Math[f]]));
     const inst = await WebAssembly.instantiate(module, { env: { memory }, math });
-    main = (0, eval)(source)({ ...envBase, buf: memory.buffer, row: inst.exports.row, rows: inst.exports.rows, ctl: new Int32Array(ctl), r0: 0, r1: layout.N }) as Kernel;
+    main = (0, eval)(source)({ ...envBase, buf: memory.buffer, row: inst.exports.row, rows: inst.exports.rows, neuron: inst.exports.neuron, ctl: new Int32Array(ctl), r0: 0, r1: layout.N }) as Kernel;
   } else {
     for (const [r0, r1] of ranges) {
       workers.push(
@@ -95,14 +95,11 @@ export async function createCpuBackend(init: BackendInit): Promise<Backend> {
       if (inputs.length !== T * layout.nIn) throw new Error(`run: inputs hold ${inputs.length} values, expected ${T} × ${layout.nIn}`);
       if (T === 0) return { firstBadStep: -1 };
       v.x.set(inputs);
-      const cur = (rot + 1) % 3;
-      for (const n of inputNeurons) {
-        v.a[4 * n + cur] = inputs[v.inputIndex[n]];
-        if (cur === 0) v.a[4 * n + 3] = v.a[4 * n];
-      }
+      const cur = (rot % 2) * 2 * layout.N + 1;
+      for (const n of inputNeurons) v.a[cur + 2 * n] = inputs[v.inputIndex[n]];
       const bad = await dispatch({ cmd: 'run', T, t0: t, rot, pending, recEvery: rec.every, recCapacity: rec.capacity });
       t += T;
-      rot = (rot + T) % 3;
+      rot = (rot + T) % 2;
       pending = true;
       return { firstBadStep: bad };
     },
@@ -111,9 +108,9 @@ export async function createCpuBackend(init: BackendInit): Promise<Backend> {
         await dispatch({ cmd: 'flush', t0: t, rot });
         pending = false;
       }
-      const cur = (rot + 1) % 3;
+      const cur = (rot % 2) * 2 * layout.N + 1;
       return {
-        a: Float32Array.from({ length: layout.N }, (_, n) => v.a[4 * n + cur]),
+        a: Float32Array.from({ length: layout.N }, (_, n) => v.a[cur + 2 * n]),
         w: v.w.slice(),
         theta: v.theta.slice(),
         v: v.v.slice(),

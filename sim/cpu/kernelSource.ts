@@ -1,58 +1,29 @@
-// JS source of one cpu pass (see sim/README.md "The step"): for each row in [r0, r1) the WebAssembly
-// synapse kernel, then the neuron phase (segment nonlinearity, soma, homeostasis, rule terms).
-// It is a source string so that worker threads can evaluate it without a TypeScript loader, with the
-// rule's expressions inlined where V8 can optimise them.
-import type { CompiledRule } from '../compiler/compile.ts';
+// JS source of the cpu step loop (see sim/README.md "The step"): per step, the WebAssembly kernel
+// over rows (synapses, then each row's neuron phase), the recording, and a barrier between worker
+// threads. It is a source string so that worker threads evaluate it without a TypeScript loader.
 import type { PlasticityOptions } from '../backend.ts';
-import { SOMA } from '../tensor.ts';
+import type { CompiledRule } from '../compiler/compile.ts';
 
-/** What the whole tensor shares, so the generated neuron phase can drop branches it never takes. */
-export interface NeuronTraits {
-  /** The soma code every neuron uses, or null when they differ. */
-  soma: number | null;
-  /** Some neuron has α < 1. */
-  leak: boolean;
-  /** Some neuron has ηθ ≠ 0. */
-  homeostasis: boolean;
-}
-
-export function neuronTraits(t: { soma: Uint8Array; alpha: Float32Array; etaTheta: Float32Array }): NeuronTraits {
-  return {
-    soma: t.soma.every((k) => k === t.soma[0]) ? t.soma[0] : null,
-    leak: t.alpha.some((x) => x !== 1),
-    homeostasis: t.etaTheta.some((x) => x !== 0),
-  };
-}
-
-export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions, traits: NeuronTraits): string {
-  const termDecl = rule.termNames.map((n, k) => `const v_${n} = terms[${k} * N + n];`).join('\n        ');
-  const termArgs = rule.termNames.map((n) => `, v_${n}`).join('');
-  const termUpd = rule.terms.map((t, k) => `const t${k} = ${t.js};`).join('\n          ');
-  const termStore = rule.termNames.map((_, k) => `terms[${k} * N + n] = t${k};`).join('\n          ');
-  const linearSegment = rule.segment.js === 'v_v';
-  const somaCode: Record<number, string> = {
-    [SOMA.relu]: 'z > 0 ? z : 0',
-    [SOMA.sigmoid]: '1 / (1 + Math.exp(-gain[n] * z))',
-    [SOMA.clamp01]: 'Math.min(Math.max(z, 0), 1)',
-    [SOMA.linear]: 'z',
-  };
-  const somaExpr =
-    traits.soma !== null
-      ? somaCode[traits.soma]
-      : `soma[n] === ${SOMA.relu} ? ${somaCode[SOMA.relu]} : soma[n] === ${SOMA.sigmoid} ? ${somaCode[SOMA.sigmoid]} : soma[n] === ${SOMA.clamp01} ? ${somaCode[SOMA.clamp01]} : z`;
+export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions): string {
   const norm = plasticity.normalize;
-  // Normalization needs the whole row updated before the gather: plasticity and gather become two calls.
-  // Without it, one WebAssembly call does the synapses of all rows (`rows`) before the neuron phase.
-  const rowCalls =
-    norm === 'none'
-      ? ''
-      : `const g0 = neuronSegStart[n], g1 = neuronSegStart[n + 1];
-      const fanin = segSynStart[g1] - segSynStart[g0];
-      ${termDecl}
-      if ((mode & 1) && row(g0, g1, base[n], prevSlot, curSlot, 1, a[4 * n + curSlot], u[n], theta[n], fanin${termArgs}) !== 0 && bad < 0) bad = t - 1;
-      if (mode & 1) normalize(g0, g1);
-      if (mode & 2) row(g0, g1, base[n], prevSlot, curSlot, 2, 0, 0, 0, 0${rule.termNames.map(() => ', 0').join('')});`;
-  const normBody =
+  const termArgs = rule.termNames.map((_, k) => `, terms[${k} * N + n]`).join('');
+  // Normalization needs a row's plasticity finished before its gather: two `row` calls around it.
+  const normalizedRows = `
+    let flags = 0;
+    for (let n = r0; n < r1; n++) {
+      if (inputIndex[n] < 0) {
+        const g0 = neuronSegStart[n], g1 = neuronSegStart[n + 1];
+        if (mode & 1) {
+          const fanin = segSynStart[g1] - segSynStart[g0];
+          if (row(g0, g1, base[n], inBase, inBase + 1, 1, a[inBase + 2 * n + 1], u[n], theta[n], fanin${termArgs}) !== 0) flags |= 1;
+          normalize(g0, g1);
+        }
+        if (mode & 2) row(g0, g1, base[n], inBase, inBase + 1, 2, 0, 0, 0, 0${rule.termNames.map(() => ', 0').join('')});
+      }
+      if (mode & 2) flags |= neuron(n, inBase, outBase, p, T);
+    }
+    return flags;`;
+  const normalizeFn =
     norm === 'none'
       ? ''
       : `function normalize(g0, g1) {
@@ -73,100 +44,70 @@ export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions, 
     }
   }`;
   return `(function makeKernel(env) {
-  const { buf, off, N, G, nIn, row, rows, r0, r1, workers, ctl } = env;
+  const { buf, off, N, G, row, rows, neuron, r0, r1, workers, ctl } = env;
   const F = (name, len) => new Float32Array(buf, off[name], len);
   const U = (name, len) => new Uint32Array(buf, off[name], len);
   const I = (name, len) => new Int32Array(buf, off[name], len);
   const neuronSegStart = U('neuronSegStart', N + 1), segSynStart = U('segSynStart', G + 1), base = U('base', N);
-  const inputIndex = I('inputIndex', N), soma = I('soma', N);
-  const gain = F('gain', N), alpha = F('alpha', N), bias = F('bias', N), theta = F('theta', N);
-  const etaTheta = F('etaTheta', N), target = F('target', N), u = F('u', N), a = F('a', 4 * N);
-  const v = F('v', G), d = F('d', G), terms = F('terms', ${rule.termNames.length} * N), x = F('x', env.maxChunk * nIn);
-  const rec = F('rec', env.recCapacity * N);
-  const w = F('w', env.S), segPlastic = I('segPlastic', G);
-  ${normBody}
+  const inputIndex = I('inputIndex', N), segPlastic = I('segPlastic', G);
+  const theta = F('theta', N), u = F('u', N), a = F('a', 4 * N), terms = F('terms', ${rule.termNames.length} * N);
+  const w = F('w', env.S), rec = F('rec', env.recCapacity * N);
+  ${normalizeFn}
 
-  function barrier() {
+  const CLAIM = 4, BLOCK = 1024;
+  function barrier(p) {
     if (workers === 1) return;
     const gen = Atomics.load(ctl, 1);
     if (Atomics.add(ctl, 0, 1) === workers - 1) {
       Atomics.store(ctl, 0, 0);
+      Atomics.store(ctl, CLAIM + (p & 1), 0); // everyone is done claiming rows of pass p
       Atomics.add(ctl, 1, 1);
       Atomics.notify(ctl, 1);
     } else {
       let spins = 0;
-      while (Atomics.load(ctl, 1) === gen) if (++spins > 64) Atomics.wait(ctl, 1, gen); // brief spin: a spinning sibling hyperthread slows the one still working
+      // brief spin: a spinning sibling hyperthread slows the one still working
+      while (Atomics.load(ctl, 1) === gen) if (++spins > 64) Atomics.wait(ctl, 1, gen);
     }
   }
 
-  // mode bit 0: pending plasticity; bit 1: gather and neuron update. Returns the first bad step or -1.
-  function pass(mode, p, T, t, prevSlot, curSlot, nextSlot) {
-    let bad = -1;
-    ${norm === 'none' ? 'if (rows(r0, r1, prevSlot, curSlot, mode) !== 0) bad = t - 1;' : ''}
-    for (let n = r0; n < r1; n++) {
-      const ii = inputIndex[n];
-      if (ii >= 0) {
-        // the next step's sample; after the chunk's last step the sample stays (readState shows it)
-        if (mode & 2) {
-          const xv = x[(p + 1 < T ? p + 1 : p) * nIn + ii];
-          a[4 * n + nextSlot] = xv;
-          if (nextSlot === 0) a[4 * n + 3] = xv;
-        }
-        continue;
-      }
-      ${rowCalls}
-      if ((mode & 2) === 0) continue;
-      const h0 = neuronSegStart[n], h1 = neuronSegStart[n + 1];
-      let uu = bias[n];
-      for (let g = h0; g < h1; g++) {
-        ${linearSegment ? 'const dd = v[g];' : `const v_v = v[g]; const dd = ${rule.segment.js};`}
-        d[g] = dd;
-        uu += d[g]; // the stored f32 value, as every backend sums it
-      }
-      const z = uu - theta[n];
-      const f = ${somaExpr};
-      ${traits.leak ? 'const al = alpha[n], an = al === 1 ? f : (1 - al) * a[4 * n + curSlot] + al * f;' : 'const an = f;'}
-      a[4 * n + nextSlot] = an;
-      if (nextSlot === 0) a[4 * n + 3] = an; // slot 3 mirrors 0, so (previous, current) are always adjacent
-      u[n] = uu;
-      const stored = a[4 * n + nextSlot];
-      if (stored - stored !== 0 && (bad < 0 || t < bad)) bad = t;
-      ${traits.homeostasis ? 'if (etaTheta[n] !== 0) theta[n] = theta[n] + etaTheta[n] * (stored - target[n]);' : ''}
-      ${
-        rule.termNames.length
-          ? `{
-          const v_post = stored, v_u = uu, v_theta = theta[n];
-          ${termDecl}
-          ${termUpd}
-          ${termStore}
-        }`
-          : ''
-      }
-    }
-    return bad;
+  // Rows [r0, r1) of one pass. mode bit 0: pending plasticity; bit 1: gather and neuron phase.
+  // a[inBase + 2n] / a[inBase + 2n + 1]: activity of the previous / current step; the new pair goes
+  // to the other buffer (outBase). Returns flags: 1 = weight not finite, 2 = activity not finite.
+  function pass(mode, p, T, inBase, outBase, r0, r1) {
+    ${norm === 'none' ? 'return rows(r0, r1, inBase, outBase, mode, p, T);' : normalizedRows}
   }
+  const firstBad = (flags, t, bad) => {
+    const b = flags & 1 ? t - 1 : flags & 2 ? t : -1;
+    return b >= 0 && (bad < 0 || b < bad) ? b : bad;
+  };
 
   return {
-    // T steps from global step t0; rot selects which slot of 'a' is prev/cur/next.
+    // T steps from global step t0; buffer rot % 2 holds the current pairs. Returns the first bad step or -1.
     run(T, t0, rot, pending, recEvery, recCapacity) {
       let bad = -1;
       for (let p = 0; p < T; p++) {
-        const b = pass((pending ? 1 : 0) | 2, p, T, t0 + p, rot % 3, (rot + 1) % 3, (rot + 2) % 3);
-        if (b >= 0 && (bad < 0 || b < bad)) bad = b;
+        const inBase = (rot % 2) * 2 * N, outBase = 2 * N - inBase;
         const t = t0 + p + 1;
-        if (recEvery > 0 && t % recEvery === 0) {
-          const frame = ((t / recEvery - 1) % recCapacity) * N;
-          for (let n = r0; n < r1; n++) rec[frame + n] = a[4 * n + (rot + 2) % 3];
+        const frame = recEvery > 0 && t % recEvery === 0 ? ((t / recEvery - 1) % recCapacity) * N : -1;
+        // Workers claim blocks of rows, so one slowed by its sibling hyperthread does less, not
+        // later; any row is computed identically by whoever claims it.
+        for (;;) {
+          const b0 = workers === 1 ? r0 : Atomics.add(ctl, CLAIM + (p & 1), BLOCK);
+          if (b0 >= (workers === 1 ? r1 : N)) break;
+          const b1 = workers === 1 ? r1 : Math.min(b0 + BLOCK, N);
+          bad = firstBad(pass((pending ? 1 : 0) | 2, p, T, inBase, outBase, b0, b1), t0 + p, bad);
+          if (frame >= 0) for (let n = b0; n < b1; n++) rec[frame + n] = a[outBase + 2 * n + 1];
+          if (workers === 1) break;
         }
-        barrier();
-        rot = (rot + 1) % 3;
+        barrier(p);
+        rot = (rot + 1) % 2;
         pending = true;
       }
       return bad;
     },
     // Apply the pending plasticity without stepping.
     flush(t0, rot) {
-      return pass(1, 0, 0, t0, rot % 3, (rot + 1) % 3, 3);
+      return firstBad(pass(1, 0, 0, (rot % 2) * 2 * N, 0, r0, r1), t0, -1);
     },
   };
 })`;

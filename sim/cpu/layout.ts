@@ -40,7 +40,7 @@ const ARRAYS = {
   etaTheta: (l: Sizes) => l.N,
   target: (l: Sizes) => l.N,
   u: (l: Sizes) => l.N,
-  /** Activities interleaved a[4n + slot]: three rotating slots (previous, current, next); slot 3 mirrors 0. */
+  /** Two buffers of [previous, current] activity pairs, a[b·2N + 2n + k]; steps alternate b. */
   a: (l: Sizes) => 4 * l.N,
   terms: (l: Sizes) => l.nTerms * l.N,
   x: (l: Sizes) => l.maxChunk * l.nIn,

@@ -2,10 +2,11 @@
 // the gather of the current step), generated per rule as WebAssembly with binaryen.
 // Arithmetic is f32, like WGSL: measured here, f32↔f64 conversions in the synapse loop halve its
 // throughput (gcc -O3 on the W1 loop: 3.3e8 synapse-steps/s in f32 against 1.6-1.9e8 in f64).
-// compile.ts's `js32` emits the same expressions with an f32 rounding after every operation.
+// compile.ts's `js` emits the same expressions with an f32 rounding after every operation.
 import binaryen from 'binaryen';
 import type { CompiledRule } from '../compiler/compile.ts';
 import type { Expr } from '../compiler/parse.ts';
+import { SOMA } from '../tensor.ts';
 import type { Layout } from './layout.ts';
 
 type Ref = number;
@@ -16,17 +17,38 @@ export interface KernelOptions {
   wMax: number;
   /** Every contribution sign is +1: skip the sign lookup. */
   uniformSign: boolean;
+  traits: NeuronTraits;
+}
+
+/** What the whole tensor shares, so the generated neuron phase can drop branches it never takes. */
+export interface NeuronTraits {
+  /** The soma code every neuron uses, or null when they differ. */
+  soma: number | null;
+  /** Some neuron has α < 1. */
+  leak: boolean;
+  /** Some neuron has ηθ ≠ 0. */
+  homeostasis: boolean;
+}
+
+export function neuronTraits(t: { soma: Uint8Array; alpha: Float32Array; etaTheta: Float32Array }): NeuronTraits {
+  return {
+    soma: t.soma.every((k) => k === t.soma[0]) ? t.soma[0] : null,
+    leak: t.alpha.some((x) => x !== 1),
+    homeostasis: t.etaTheta.some((x) => x !== 0),
+  };
 }
 
 /** Imported from JS so both paths call the very same functions. */
 export const MATH_IMPORTS = ['exp', 'log', 'tanh', 'pow'] as const;
 
 /**
- * Activities are interleaved, a[4·n + slot] with the rotating slots previous/current/next, so the
- * two gathers of a synapse (pre for its plasticity, pre for the new step) hit one cache line.
+ * Activities are [previous, current] pairs per neuron, a[inBase + 2n + {0, 1}], in two buffers that
+ * alternate every step (the neuron phase writes the other one), so a synapse's two gathers (pre for
+ * its plasticity, pre for the new step) are one 8-byte load from an 8-byte-per-neuron working set.
  *
- * Exports `row(g0, g1, base, prevSlot, curSlot, mode, post, u, theta, fanin, ...terms) -> f32`:
- * mode bit 0: apply pending plasticity (pre = a[4·pre + prevSlot]); bit 1: gather (a[4·pre + curSlot])
+ * Exports `row(g0, g1, base, prevSlot, curSlot, mode, post, u, theta, fanin, ...terms) -> f32`, with
+ * prevSlot = inBase and curSlot = inBase + 1:
+ * mode bit 0: apply pending plasticity (pre = a[2·pre + prevSlot]); bit 1: gather (a[2·pre + curSlot])
  * into v[g]. Returns 0, or NaN when an updated weight is not finite.
  * And `rows(r0, r1, prevSlot, curSlot, mode) -> f32`: `row` for every non-input neuron of a range,
  * reading post, u, θ and terms from memory (one call per worker and step instead of one per neuron).
@@ -95,7 +117,7 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
   const ldF = (off: number, idx: Ref) => m.f32.load(off, 4, addr(idx));
   const ldU = (off: number, idx: Ref) => m.i32.load(off, 4, addr(idx));
   const stF = (off: number, idx: Ref, val: Ref) => m.f32.store(off, 4, addr(idx), val);
-  const actIdx = (n: Ref, slot: Ref) => m.i32.add(m.i32.shl(n, m.i32.const(2)), slot);
+  const actIdx = (n: Ref, slot: Ref) => m.i32.add(m.i32.shl(n, m.i32.const(1)), slot);
   const O = l.off;
   const S = l.S;
 
@@ -272,7 +294,7 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
   };
   const preLane = (k: number) => m.i32x4.extract_lane(get(V.pre, v128), k as unknown as Ref);
   /** Byte address (without the array offset) of neuron p's activity slot. */
-  const slotAddr = (p: Ref, slot: Ref) => m.i32.shl(m.i32.add(m.i32.shl(p, m.i32.const(2)), slot), m.i32.const(2));
+  const slotAddr = (p: Ref, slot: Ref) => m.i32.shl(m.i32.add(m.i32.shl(p, m.i32.const(1)), slot), m.i32.const(2));
   /** One activity per lane, from `slot`. */
   const gatherLanes = (slot: number): Ref => {
     let out: Ref = splat(m.f32.load(O.a, 4, slotAddr(preLane(0), get(slot, i32))));
@@ -298,11 +320,11 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
   rule.slotNames.forEach((n, k) => (contribEnvV[n] = () => get(slotNew4[k], v128)));
 
   /** Byte addresses (without the array offset) of the four presynaptic neurons' `slot`. */
-  const laneAddrs = (slot: number) => m.i32x4.shl(m.i32x4.add(m.i32x4.shl(get(V.pre, v128), m.i32.const(2)), m.i32x4.splat(get(slot, i32))), m.i32.const(2));
+  const laneAddrs = (slot: number) => m.i32x4.shl(m.i32x4.add(m.i32x4.shl(get(V.pre, v128), m.i32.const(1)), m.i32x4.splat(get(slot, i32))), m.i32.const(2));
   const addrLane = (k: number) => m.i32x4.extract_lane(get(V.addr, v128), k as unknown as Ref);
   const simdLoop = (doPlastic: boolean, doGather: boolean, unroll: number): Ref => {
     const id = loopId++;
-    // With both, previous and current activity are adjacent slots (slot 3 mirrors 0): one 8-byte load.
+    // With both, previous and current activity are one 8-byte pair.
     // functions, not values: binaryen expressions may appear only once in a tree, and groups repeat
     const loadActs = (): Ref[] =>
       doPlastic && doGather
@@ -402,8 +424,108 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
   m.addFunction('row', binaryen.createType(paramTypes), f32, vars, body);
   m.addFunctionExport('row', 'row');
 
-  // rows(r0, r1, prevSlot, curSlot, mode)
-  const R = { r0: 0, r1: 1, prevSlot: 2, curSlot: 3, mode: 4, n: 5, g0: 6, g1: 7, bad: 8 };
+  // ---- neuron(n, inBase, outBase, p, T) -> flags: the neuron phase of one row, in f32 -------
+  // (input rows take the next sample). Returns 2 when the new activity is not finite.
+  {
+    const Q = { n: 0, inBase: 1, outBase: 2, p: 3, T: 4 };
+    const nv: number[] = [];
+    let nn = 5;
+    const nl = (t: number) => {
+      nv.push(t);
+      return nn++;
+    };
+    const QL = { ii: nl(i32), g: nl(i32), g1: nl(i32), uu: nl(f32), vv: nl(f32), dd: nl(f32), z: nl(f32), f: nl(f32), an: nl(f32), al: nl(f32), th: nl(f32) };
+    const termOld = rule.termNames.map(() => nl(f32));
+    const termNew = rule.termNames.map(() => nl(f32));
+    const q = (i: number, t = i32) => get(i, t);
+    const nIdx = () => q(Q.n);
+    const cur = () => ldF(O.a, m.i32.add(q(Q.inBase), m.i32.add(m.i32.shl(nIdx(), m.i32.const(1)), m.i32.const(1))));
+    const outPrev = () => m.i32.add(q(Q.outBase), m.i32.shl(nIdx(), m.i32.const(1)));
+    const outCur = () => m.i32.add(outPrev(), m.i32.const(1));
+    const sigmoidOf = (z: Ref) =>
+      m.f32.div(m.f32.const(1), m.f32.add(m.f32.const(1), m.f32.demote(m.call('exp', [m.f64.promote(m.f32.neg(m.f32.mul(ldF(O.gain, nIdx()), z)))], f64))));
+    const somaOf = (kind: number, z: () => Ref): Ref =>
+      kind === SOMA.relu
+        ? m.select(m.f32.gt(z(), m.f32.const(0)), z(), m.f32.const(0))
+        : kind === SOMA.sigmoid
+          ? sigmoidOf(z())
+          : kind === SOMA.clamp01
+            ? m.f32.min(m.f32.max(z(), m.f32.const(0)), m.f32.const(1))
+            : z();
+    const z = () => q(QL.z, f32);
+    const somaKind = () => m.i32.load(O.soma, 4, addr(nIdx()));
+    const soma: Ref =
+      o.traits.soma !== null
+        ? somaOf(o.traits.soma, z)
+        : m.select(
+            m.i32.eq(somaKind(), m.i32.const(SOMA.relu)),
+            somaOf(SOMA.relu, z),
+            m.select(m.i32.eq(somaKind(), m.i32.const(SOMA.sigmoid)), somaOf(SOMA.sigmoid, z), m.select(m.i32.eq(somaKind(), m.i32.const(SOMA.clamp01)), somaOf(SOMA.clamp01, z), z())),
+          );
+    const segEnv: Record<string, () => Ref> = { v: () => q(QL.vv, f32) };
+    const termEnv: Record<string, () => Ref> = { post: () => q(QL.an, f32), u: () => q(QL.uu, f32), theta: () => ldF(O.theta, nIdx()) };
+    rule.termNames.forEach((name, k) => (termEnv[name] = () => q(termOld[k], f32)));
+    const termAt = (k: number) => m.i32.add(nIdx(), m.i32.const(k * l.N));
+    const xIndex = m.i32.add(
+      m.i32.mul(m.select(m.i32.lt_u(m.i32.add(q(Q.p), m.i32.const(1)), q(Q.T)), m.i32.add(q(Q.p), m.i32.const(1)), q(Q.p)), m.i32.const(l.nIn)),
+      q(QL.ii),
+    );
+    const body = m.block(null, [
+      set(QL.ii, m.i32.load(O.inputIndex, 4, addr(nIdx()))),
+      m.f32.store(O.a, 4, m.i32.shl(outPrev(), m.i32.const(2)), cur()),
+      m.if(
+        m.i32.ge_s(q(QL.ii), m.i32.const(0)),
+        m.block(null, [m.f32.store(O.a, 4, m.i32.shl(outCur(), m.i32.const(2)), ldF(O.x, xIndex)), m.return(m.i32.const(0))]),
+      ),
+      set(QL.uu, ldF(O.bias, nIdx())),
+      set(QL.g, ldU(O.neuronSegStart, nIdx())),
+      set(QL.g1, ldU(O.neuronSegStart, m.i32.add(nIdx(), m.i32.const(1)))),
+      m.block('nsegsDone', [
+        m.loop(
+          'nsegs',
+          m.block(null, [
+            m.br('nsegsDone', m.i32.ge_u(q(QL.g), q(QL.g1))),
+            set(QL.vv, ldF(O.v, q(QL.g))),
+            set(QL.dd, emit(rule.segment.ast, segEnv)),
+            stF(O.d, q(QL.g), q(QL.dd, f32)),
+            set(QL.uu, m.f32.add(q(QL.uu, f32), q(QL.dd, f32))),
+            set(QL.g, m.i32.add(q(QL.g), m.i32.const(1))),
+            m.br('nsegs'),
+          ]),
+        ),
+      ]),
+      set(QL.z, m.f32.sub(q(QL.uu, f32), ldF(O.theta, nIdx()))),
+      set(QL.f, soma),
+      o.traits.leak
+        ? m.block(null, [
+            set(QL.al, ldF(O.alpha, nIdx())),
+            set(
+              QL.an,
+              m.select(
+                m.f32.eq(q(QL.al, f32), m.f32.const(1)),
+                q(QL.f, f32),
+                m.f32.add(m.f32.mul(m.f32.sub(m.f32.const(1), q(QL.al, f32)), cur()), m.f32.mul(q(QL.al, f32), q(QL.f, f32))),
+              ),
+            ),
+          ])
+        : set(QL.an, q(QL.f, f32)),
+      m.f32.store(O.a, 4, m.i32.shl(outCur(), m.i32.const(2)), q(QL.an, f32)),
+      stF(O.u, nIdx(), q(QL.uu, f32)),
+      ...(o.traits.homeostasis
+        ? [stF(O.theta, nIdx(), m.f32.add(ldF(O.theta, nIdx()), m.f32.mul(ldF(O.etaTheta, nIdx()), m.f32.sub(q(QL.an, f32), ldF(O.target, nIdx())))))]
+        : []),
+      ...termOld.map((loc, k) => set(loc, ldF(O.terms, termAt(k)))),
+      ...termNew.map((loc, k) => set(loc, emit(rule.terms[k].ast, termEnv))),
+      ...termNew.map((loc, k) => stF(O.terms, termAt(k), q(loc, f32))),
+      m.select(m.f32.ne(m.f32.sub(q(QL.an, f32), q(QL.an, f32)), m.f32.const(0)), m.i32.const(2), m.i32.const(0)),
+    ], i32);
+    m.addFunction('neuron', binaryen.createType([i32, i32, i32, i32, i32]), i32, nv, body);
+    m.addFunctionExport('neuron', 'neuron');
+  }
+
+  // ---- rows(r0, r1, inBase, outBase, mode, p, T) -> flags: synapses then neuron phase of a range
+  // of rows. Flags: 1 = an updated weight is not finite (previous step), 2 = an activity is not.
+  const R = { r0: 0, r1: 1, inBase: 2, outBase: 3, mode: 4, p: 5, T: 6, n: 7, g0: 8, g1: 9, flags: 10 };
   const n = () => get(R.n, i32);
   const rowCall = m.call(
     'row',
@@ -411,10 +533,10 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
       get(R.g0, i32),
       get(R.g1, i32),
       ldU(O.base, n()),
-      get(R.prevSlot, i32),
-      get(R.curSlot, i32),
+      get(R.inBase, i32),
+      m.i32.add(get(R.inBase, i32), m.i32.const(1)),
       get(R.mode, i32),
-      ldF(O.a, actIdx(n(), get(R.curSlot, i32))),
+      ldF(O.a, actIdx(n(), m.i32.add(get(R.inBase, i32), m.i32.const(1)))),
       ldF(O.u, n()),
       ldF(O.theta, n()),
       m.f32.convert_u.i32(m.i32.sub(ldU(O.segSynStart, get(R.g1, i32)), ldU(O.segSynStart, get(R.g0, i32)))),
@@ -424,7 +546,7 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
   );
   const rowsBody = m.block(null, [
     set(R.n, get(R.r0, i32)),
-    set(R.bad, m.f32.const(0)),
+    set(R.flags, m.i32.const(0)),
     m.block('rowsDone', [
       m.loop(
         'rowsLoop',
@@ -435,17 +557,21 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
             m.block(null, [
               set(R.g0, ldU(O.neuronSegStart, n())),
               set(R.g1, ldU(O.neuronSegStart, m.i32.add(n(), m.i32.const(1)))),
-              set(R.bad, m.f32.add(get(R.bad, f32), rowCall)),
+              m.if(m.f32.ne(rowCall, m.f32.const(0)), set(R.flags, m.i32.or(get(R.flags, i32), m.i32.const(1)))),
             ]),
+          ),
+          m.if(
+            m.i32.and(get(R.mode, i32), m.i32.const(2)),
+            set(R.flags, m.i32.or(get(R.flags, i32), m.call('neuron', [n(), get(R.inBase, i32), get(R.outBase, i32), get(R.p, i32), get(R.T, i32)], i32))),
           ),
           set(R.n, m.i32.add(n(), m.i32.const(1))),
           m.br('rowsLoop'),
         ]),
       ),
     ]),
-    get(R.bad, f32),
-  ], f32);
-  m.addFunction('rows', binaryen.createType([i32, i32, i32, i32, i32]), f32, [i32, i32, i32, f32], rowsBody);
+    get(R.flags, i32),
+  ], i32);
+  m.addFunction('rows', binaryen.createType([i32, i32, i32, i32, i32, i32, i32]), i32, [i32, i32, i32, i32], rowsBody);
   m.addFunctionExport('rows', 'rows');
   if (!m.validate()) throw new Error('wasm kernel failed validation');
   binaryen.setOptimizeLevel(3);

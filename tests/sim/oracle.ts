@@ -4,6 +4,8 @@ import type { PlasticityOptions } from '../../sim/backend.ts';
 import type { CompiledRule } from '../../sim/compiler/compile.ts';
 import { ROLE, SOMA, type SynapseTensor } from '../../sim/tensor.ts';
 
+const r = Math.fround;
+
 export function oracle(t: SynapseTensor, rule: CompiledRule, pl: PlasticityOptions) {
   const N = t.role.length;
   const G = t.segSign.length;
@@ -11,9 +13,9 @@ export function oracle(t: SynapseTensor, rule: CompiledRule, pl: PlasticityOptio
   const fn = (args: string[], body: string) => new Function(...args, `return ${body};`) as (...a: number[]) => number;
   const synArgs = ['v_pre', 'v_post', 'v_w', 'v_v', 'v_d', 'v_sign', 'v_fanin', 'v_u', 'v_theta', ...rule.slotNames.map((n) => `v_${n}`), ...rule.termNames.map((n) => `v_${n}`)];
   // synapse-level expressions in f32 arithmetic, as the kernels compute them
-  const dw = fn(synArgs, rule.dw.js32);
-  const slotF = rule.slots.map((s) => fn(synArgs, s.js32));
-  const contrib = fn(['v_pre', 'v_w', 'v_sign', ...rule.slotNames.map((n) => `v_${n}`)], rule.contribution.js32);
+  const dw = fn(synArgs, rule.dw.js);
+  const slotF = rule.slots.map((s) => fn(synArgs, s.js));
+  const contrib = fn(['v_pre', 'v_w', 'v_sign', ...rule.slotNames.map((n) => `v_${n}`)], rule.contribution.js);
   const seg = fn(['v_v'], rule.segment.js);
   const termArgs = ['v_post', 'v_u', 'v_theta', ...rule.termNames.map((n) => `v_${n}`)];
   const termF = rule.terms.map((x) => fn(termArgs, x.js));
@@ -53,13 +55,16 @@ export function oracle(t: SynapseTensor, rule: CompiledRule, pl: PlasticityOptio
         }
         st.v[g] = Math.fround(Math.fround(Math.fround(lanes[0] + lanes[1]) + Math.fround(lanes[2] + lanes[3])) + tail);
         st.d[g] = seg(st.v[g]);
-        u += st.d[g];
+        u = r(u + st.d[g]);
       }
-      const z = u - st.theta[n];
-      const f = t.soma[n] === SOMA.relu ? Math.max(z, 0) : t.soma[n] === SOMA.sigmoid ? 1 / (1 + Math.exp(-t.gain[n] * z)) : t.soma[n] === SOMA.clamp01 ? Math.min(Math.max(z, 0), 1) : z;
-      next[n] = t.alpha[n] === 1 ? f : (1 - t.alpha[n]) * cur[n] + t.alpha[n] * f;
+      // the neuron phase in f32 too
+      const z = r(u - st.theta[n]);
+      const f =
+        t.soma[n] === SOMA.relu ? (z > 0 ? z : 0) : t.soma[n] === SOMA.sigmoid ? r(1 / r(1 + r(Math.exp(-r(t.gain[n] * z))))) : t.soma[n] === SOMA.clamp01 ? Math.min(Math.max(z, 0), 1) : z;
+      const al = t.alpha[n];
+      next[n] = al === 1 ? f : r(r(r(1 - al) * cur[n]) + r(al * f));
       st.u[n] = u;
-      if (t.etaTheta[n] !== 0) st.theta[n] = st.theta[n] + t.etaTheta[n] * (next[n] - t.target[n]);
+      if (t.etaTheta[n] !== 0) st.theta[n] = r(st.theta[n] + r(t.etaTheta[n] * r(next[n] - t.target[n])));
       const old = rule.termNames.map((_, k) => st.terms[k * N + n]);
       termF.forEach((f, k) => (st.terms[k * N + n] = f(next[n], u, st.theta[n], ...old)));
     }
