@@ -15,10 +15,10 @@ export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions):
         const g0 = neuronSegStart[n], g1 = neuronSegStart[n + 1];
         if (mode & 1) {
           const fanin = segSynStart[g1] - segSynStart[g0];
-          if (row(g0, g1, base[n], inBase, inBase + 1, 1, a[inBase + 2 * n + 1], u[n], theta[n], fanin${termArgs}) !== 0) flags |= 1;
+          if (row(g0, g1, 4 * inBase, 4 * inBase + 4, 1, a[inBase + 2 * n + 1], u[n], theta[n], fanin${termArgs}) !== 0) flags |= 1;
           normalize(g0, g1);
         }
-        if (mode & 2) row(g0, g1, base[n], inBase, inBase + 1, 2, 0, 0, 0, 0${rule.termNames.map(() => ', 0').join('')});
+        if (mode & 2) row(g0, g1, 4 * inBase, 4 * inBase + 4, 2, 0, 0, 0, 0${rule.termNames.map(() => ', 0').join('')});
       }
       if (mode & 2) flags |= neuron(n, inBase, outBase, p, T);
     }
@@ -48,7 +48,7 @@ export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions):
   const F = (name, len) => new Float32Array(buf, off[name], len);
   const U = (name, len) => new Uint32Array(buf, off[name], len);
   const I = (name, len) => new Int32Array(buf, off[name], len);
-  const neuronSegStart = U('neuronSegStart', N + 1), segSynStart = U('segSynStart', G + 1), base = U('base', N);
+  const neuronSegStart = U('neuronSegStart', N + 1), segSynStart = U('segSynStart', G + 1);
   const inputIndex = I('inputIndex', N), segPlastic = I('segPlastic', G);
   const theta = F('theta', N), u = F('u', N), a = F('a', 4 * N), terms = F('terms', ${rule.termNames.length} * N);
   const w = F('w', env.S), rec = F('rec', env.recCapacity * N);

@@ -20,6 +20,7 @@ export interface Layout {
 
 // name → element count as a function of the sizes
 const ARRAYS = {
+  /** Byte offset of the presynaptic neuron's activity pair, 8·(organism base + pre). */
   pre: (l: Sizes) => l.S,
   w: (l: Sizes) => l.S,
   slots: (l: Sizes) => l.nSlots * l.S,
@@ -29,7 +30,6 @@ const ARRAYS = {
   v: (l: Sizes) => l.G,
   d: (l: Sizes) => l.G,
   neuronSegStart: (l: Sizes) => l.N + 1,
-  base: (l: Sizes) => l.N,
   sign: (l: Sizes) => l.N,
   inputIndex: (l: Sizes) => l.N,
   soma: (l: Sizes) => l.N,
@@ -75,14 +75,14 @@ export function makeLayout(t: SynapseTensor, rule: CompiledRule, maxChunk: numbe
 }
 
 export type Views = {
-  [K in ArrayName]: K extends 'pre' | 'segSynStart' | 'neuronSegStart' | 'base' ? Uint32Array : K extends 'inputIndex' | 'soma' | 'segPlastic' ? Int32Array : Float32Array;
+  [K in ArrayName]: K extends 'pre' | 'segSynStart' | 'neuronSegStart' ? Uint32Array : K extends 'inputIndex' | 'soma' | 'segPlastic' ? Int32Array : Float32Array;
 };
 
 export function views(buf: ArrayBufferLike, l: Layout): Views {
   const sizes = l as Sizes;
   const out = {} as Record<string, Float32Array | Uint32Array | Int32Array>;
   for (const [name, count] of Object.entries(ARRAYS)) {
-    const Ctor = ['pre', 'segSynStart', 'neuronSegStart', 'base'].includes(name) ? Uint32Array : ['inputIndex', 'soma', 'segPlastic'].includes(name) ? Int32Array : Float32Array;
+    const Ctor = ['pre', 'segSynStart', 'neuronSegStart'].includes(name) ? Uint32Array : ['inputIndex', 'soma', 'segPlastic'].includes(name) ? Int32Array : Float32Array;
     out[name] = new Ctor(buf as ArrayBuffer, l.off[name as ArrayName], count(sizes));
   }
   return out as Views;
@@ -90,14 +90,17 @@ export function views(buf: ArrayBufferLike, l: Layout): Views {
 
 /** Copy the tensor and the rule's initial state into the memory. */
 export function fill(v: Views, t: SynapseTensor, rule: CompiledRule, l: Layout): void {
-  v.pre.set(t.pre);
   v.w.set(t.w);
   rule.slotInit.forEach((x, k) => v.slots.fill(x, k * l.S, (k + 1) * l.S));
   v.segSynStart.set(t.segSynStart);
   v.segSign.set(t.segSign);
   v.segPlastic.set(t.segPlastic);
   v.neuronSegStart.set(t.neuronSegStart);
-  for (let n = 0; n < l.N; n++) v.base[n] = t.orgNeuronStart[t.org[n]];
+  // each synapse's presynaptic neuron as the byte offset of its activity pair (see wasm.ts)
+  for (let n = 0; n < l.N; n++) {
+    const base = t.orgNeuronStart[t.org[n]];
+    for (let s = t.segSynStart[t.neuronSegStart[n]]; s < t.segSynStart[t.neuronSegStart[n + 1]]; s++) v.pre[s] = 8 * (base + t.pre[s]);
+  }
   v.sign.set(t.sign);
   v.inputIndex.set(t.inputIndex);
   v.soma.set(t.soma);

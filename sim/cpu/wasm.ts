@@ -45,13 +45,16 @@ export const MATH_IMPORTS = ['exp', 'log', 'tanh', 'pow'] as const;
  * Activities are [previous, current] pairs per neuron, a[inBase + 2n + {0, 1}], in two buffers that
  * alternate every step (the neuron phase writes the other one), so a synapse's two gathers (pre for
  * its plasticity, pre for the new step) are one 8-byte load from an 8-byte-per-neuron working set.
+ * The layout stores each synapse's presynaptic neuron as the byte offset of its pair, 8·(base + pre),
+ * so a lane's address is one add.
  *
- * Exports `row(g0, g1, base, prevSlot, curSlot, mode, post, u, theta, fanin, ...terms) -> f32`, with
- * prevSlot = inBase and curSlot = inBase + 1:
- * mode bit 0: apply pending plasticity (pre = a[2·pre + prevSlot]); bit 1: gather (a[2·pre + curSlot])
- * into v[g]. Returns 0, or NaN when an updated weight is not finite.
- * And `rows(r0, r1, prevSlot, curSlot, mode) -> f32`: `row` for every non-input neuron of a range,
- * reading post, u, θ and terms from memory (one call per worker and step instead of one per neuron).
+ * Exports `row(g0, g1, prevByte, curByte, mode, post, u, theta, fanin, ...terms) -> f32`, with
+ * prevByte = 4·inBase and curByte = prevByte + 4:
+ * mode bit 0: apply pending plasticity (pre = activity at prevByte + pre(s)); bit 1: gather (at
+ * curByte + pre(s)) into v[g]. Returns 0, or NaN when an updated weight is not finite.
+ * `neuron(n, inBase, outBase, p, T) -> flags`: the neuron phase of row n.
+ * `rows(r0, r1, inBase, outBase, mode, p, T) -> flags`: both for a range of rows (one call per
+ * block of rows instead of one per neuron).
  */
 export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions): Uint8Array {
   const m = new binaryen.Module();
@@ -65,9 +68,9 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
   const nT = rule.termNames.length;
   const nS = rule.slotNames.length;
   // params
-  const P = { g0: 0, g1: 1, base: 2, prevSlot: 3, curSlot: 4, mode: 5, post: 6, u: 7, theta: 8, fanin: 9 };
-  const termParam = (k: number) => 10 + k;
-  const paramTypes = [i32, i32, i32, i32, i32, i32, f32, f32, f32, f32, ...Array(nT).fill(f32)];
+  const P = { g0: 0, g1: 1, prevSlot: 2, curSlot: 3, mode: 4, post: 5, u: 6, theta: 7, fanin: 8 };
+  const termParam = (k: number) => 9 + k;
+  const paramTypes = [i32, i32, i32, i32, i32, f32, f32, f32, f32, ...Array(nT).fill(f32)];
   // locals
   const vars: number[] = [];
   let next = paramTypes.length;
@@ -118,6 +121,8 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
   const ldU = (off: number, idx: Ref) => m.i32.load(off, 4, addr(idx));
   const stF = (off: number, idx: Ref, val: Ref) => m.f32.store(off, 4, addr(idx), val);
   const actIdx = (n: Ref, slot: Ref) => m.i32.add(m.i32.shl(n, m.i32.const(1)), slot);
+  /** Byte address of sign[n] from a pair's byte offset 8n. */
+  const neuronOf = (pairByte: Ref) => m.i32.shr_u(pairByte, m.i32.const(1));
   const O = l.off;
   const S = l.S;
 
@@ -179,7 +184,7 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
   const loadSign = () =>
     o.uniformSign
       ? m.nop()
-      : set(L.sgn, m.select(m.f32.ne(get(L.sgnSeg, f32), m.f32.const(0)), get(L.sgnSeg, f32), ldF(O.sign, get(L.p, i32))));
+      : set(L.sgn, m.select(m.f32.ne(get(L.sgnSeg, f32), m.f32.const(0)), get(L.sgnSeg, f32), m.f32.load(O.sign, 4, neuronOf(get(L.p, i32)))));
   const sgnRef = () => (o.uniformSign ? m.f32.const(1) : get(L.sgn, f32));
 
   const synEnv: Record<string, () => Ref> = {
@@ -199,7 +204,7 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
   rule.slotNames.forEach((n, k) => (contribEnv[n] = () => get(slotNew[k], f32)));
 
   const plasticity = (): Ref[] => [
-    set(L.x, ldF(O.a, actIdx(get(L.p, i32), get(P.prevSlot, i32)))),
+    set(L.x, m.f32.load(O.a, 4, m.i32.add(get(L.p, i32), get(P.prevSlot, i32)))),
     ...slotOld.map((loc, k) => set(loc, ldF(O.slots, slotIdx(k)))),
     set(L.dw, emit(rule.dw.ast, synEnv)),
     ...slotNew.map((loc, k) => set(loc, emit(rule.slots[k].ast, synEnv))),
@@ -215,7 +220,7 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
     set(L.wbad, m.f32.add(get(L.wbad, f32), m.f32.mul(get(L.w, f32), m.f32.const(0)))),
   ];
   const gather = (): Ref[] => {
-    const y = set(L.y, ldF(O.a, actIdx(get(L.p, i32), get(P.curSlot, i32))));
+    const y = set(L.y, m.f32.load(O.a, 4, m.i32.add(get(L.p, i32), get(P.curSlot, i32))));
     const c =
       rule.defaultContribution && o.uniformSign ? m.f32.mul(get(L.w, f32), get(L.y, f32)) : emit(rule.contribution.ast, contribEnv);
     return [y, set(L.sum, m.f32.add(get(L.sum, f32), c))];
@@ -294,11 +299,10 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
   };
   const preLane = (k: number) => m.i32x4.extract_lane(get(V.pre, v128), k as unknown as Ref);
   /** Byte address (without the array offset) of neuron p's activity slot. */
-  const slotAddr = (p: Ref, slot: Ref) => m.i32.shl(m.i32.add(m.i32.shl(p, m.i32.const(1)), slot), m.i32.const(2));
   /** One activity per lane, from `slot`. */
   const gatherLanes = (slot: number): Ref => {
-    let out: Ref = splat(m.f32.load(O.a, 4, slotAddr(preLane(0), get(slot, i32))));
-    for (let k = 1; k < 4; k++) out = m.f32x4.replace_lane(out, k as unknown as Ref, m.f32.load(O.a, 4, slotAddr(preLane(k), get(slot, i32))));
+    let out: Ref = splat(m.f32.load(O.a, 4, m.i32.add(preLane(0), get(slot, i32))));
+    for (let k = 1; k < 4; k++) out = m.f32x4.replace_lane(out, k as unknown as Ref, m.f32.load(O.a, 4, m.i32.add(preLane(k), get(slot, i32))));
     return out;
   };
   const slotAddr4 = (k: number) => m.i32.shl(m.i32.add(get(L.s, i32), m.i32.const(k * S)), m.i32.const(2));
@@ -320,7 +324,7 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
   rule.slotNames.forEach((n, k) => (contribEnvV[n] = () => get(slotNew4[k], v128)));
 
   /** Byte addresses (without the array offset) of the four presynaptic neurons' `slot`. */
-  const laneAddrs = (slot: number) => m.i32x4.shl(m.i32x4.add(m.i32x4.shl(get(V.pre, v128), m.i32.const(1)), m.i32x4.splat(get(slot, i32))), m.i32.const(2));
+  const laneAddrs = (slot: number) => m.i32x4.add(get(V.pre, v128), m.i32x4.splat(get(slot, i32)));
   const addrLane = (k: number) => m.i32x4.extract_lane(get(V.addr, v128), k as unknown as Ref);
   const simdLoop = (doPlastic: boolean, doGather: boolean, unroll: number): Ref => {
     const id = loopId++;
@@ -339,8 +343,8 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
           ? [set(V.x, gatherLanes(P.prevSlot))]
           : [set(V.y, gatherLanes(P.curSlot))];
     const signLanes = (): Ref => {
-      let out: Ref = splat(m.f32.load(O.sign, 4, m.i32.shl(preLane(0), m.i32.const(2))));
-      for (let k = 1; k < 4; k++) out = m.f32x4.replace_lane(out, k as unknown as Ref, m.f32.load(O.sign, 4, m.i32.shl(preLane(k), m.i32.const(2))));
+      let out: Ref = splat(m.f32.load(O.sign, 4, neuronOf(preLane(0))));
+      for (let k = 1; k < 4; k++) out = m.f32x4.replace_lane(out, k as unknown as Ref, m.f32.load(O.sign, 4, neuronOf(preLane(k))));
       return out;
     };
     const plastic = (): Ref[] =>
@@ -362,7 +366,7 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
     const contrib = () =>
       rule.defaultContribution && o.uniformSign ? m.f32x4.mul(get(V.w, v128), get(V.y, v128)) : emitV(rule.contribution.ast, contribEnvV);
     const group = (): Ref[] => [
-      set(V.pre, m.i32x4.add(m.v128.load(O.pre, 4, m.i32.shl(get(L.s, i32), m.i32.const(2))), m.i32x4.splat(get(P.base, i32)))),
+      set(V.pre, m.v128.load(O.pre, 4, m.i32.shl(get(L.s, i32), m.i32.const(2)))),
       set(V.w, m.v128.load(O.w, 4, m.i32.shl(get(L.s, i32), m.i32.const(2)))),
       ...loadActs(),
       ...(o.uniformSign ? [] : [set(V.sgn, m.select(m.f32.ne(get(L.sgnSeg, f32), m.f32.const(0)), splat(get(L.sgnSeg, f32)), signLanes()))]),
@@ -383,7 +387,7 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
     const id = loopId++;
     const body: Ref[] = [
       m.br(`out${id}`, m.i32.ge_u(get(L.s, i32), get(L.s1, i32))),
-      set(L.p, m.i32.add(ldU(O.pre, get(L.s, i32)), get(P.base, i32))),
+      set(L.p, ldU(O.pre, get(L.s, i32))),
       set(L.w, ldF(O.w, get(L.s, i32))),
       loadSign(),
       // when only gathering, slot values are the stored ones
@@ -532,9 +536,8 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
     [
       get(R.g0, i32),
       get(R.g1, i32),
-      ldU(O.base, n()),
-      get(R.inBase, i32),
-      m.i32.add(get(R.inBase, i32), m.i32.const(1)),
+      m.i32.shl(get(R.inBase, i32), m.i32.const(2)),
+      m.i32.add(m.i32.shl(get(R.inBase, i32), m.i32.const(2)), m.i32.const(4)),
       get(R.mode, i32),
       ldF(O.a, actIdx(n(), m.i32.add(get(R.inBase, i32), m.i32.const(1)))),
       ldF(O.u, n()),
