@@ -1,26 +1,15 @@
 // The bench command's output shape on the small workload (W2). Speed depends on the machine and
 // its load, so no figure is asserted beyond being finite and positive.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatTable, jsonLine, runBench, type BenchResult } from '../../bench/index.ts';
 import { buildWorkload, WORKLOADS } from '../../bench/workloads.ts';
+import { springtail } from '../spawn-cli.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const FIELDS = ['workload', 'backend', 'synapse_steps_per_s', 'bytes_per_synapse_step', 'bandwidth_gbs', 'roofline_share'] as const;
 const NUMBERS = ['synapse_steps_per_s', 'bytes_per_synapse_step', 'bandwidth_gbs', 'roofline_share', 'seconds'] as const;
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/springtail.js', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = springtail;
 
 function checkResult(r: Record<string, unknown>): void {
   expect(Object.keys(r).slice(0, FIELDS.length)).toEqual([...FIELDS]);

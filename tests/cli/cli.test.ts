@@ -1,26 +1,15 @@
 // Spawns the real CLI for a handful of representative cases (the per-field sweep is in-process).
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
 import { fixture, tempDir, writeTemp } from './fixture.ts';
+import { springtail } from '../spawn-cli.ts';
 
 // Each spawn pays tsx start-up (~1 s, more on a loaded machine).
 vi.setConfig({ testTimeout: 60_000 });
 
-const ROOT = join(import.meta.dirname, '..', '..');
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/springtail.js', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = springtail;
 
 const STACK = /^\s{4}at /m;
 const good = writeTemp(fixture());

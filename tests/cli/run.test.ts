@@ -1,21 +1,23 @@
 // `springtail run` end to end: determinism, divergence, run-directory contents.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { useWebgpu } from '../parity/webgpu-availability.ts';
+import { springtail } from '../spawn-cli.ts';
 
-const root = join(import.meta.dirname, '..', '..');
-const cli = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'springtail.js'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+const cli = async (...args: string[]) => {
+  const r = await springtail(args);
+  return { status: r.code, stderr: r.stderr };
+};
 const tmp = () => mkdtempSync(join(tmpdir(), 'springtail-run-'));
 const summary = (dir: string) => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
 
 describe('springtail run configs/quickstart.json', () => {
-  test('writes config, metrics, summary and recording; same seed gives identical metrics, another seed differs', () => {
+  test('writes config, metrics, summary and recording; same seed gives identical metrics, another seed differs', async () => {
     const [a, b, c] = [tmp(), tmp(), tmp()];
     for (const [dir, seed] of [[a, '1'], [b, '1'], [c, '2']]) {
-      const r = cli('run', 'configs/quickstart.json', '--backend', 'cpu', '--seed', seed, '--out', dir);
+      const r = await cli('run', 'configs/quickstart.json', '--backend', 'cpu', '--seed', seed, '--out', dir);
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(r.status).toBe(0);
     }
@@ -37,9 +39,9 @@ describe('springtail run configs/quickstart.json', () => {
     expect(JSON.parse(readFileSync(join(a, 'config.json'), 'utf8')).rule.params.eta).toBe(0.002);
   });
 
-  test('an absurd learning rate stops with exit 1, naming the step and the rule; earlier files stay', () => {
+  test('an absurd learning rate stops with exit 1, naming the step and the rule; earlier files stay', async () => {
     const dir = tmp();
-    const r = cli('run', 'configs/quickstart.json', '--backend', 'cpu', '--out', dir, '--set', 'rule.params.eta=50');
+    const r = await cli('run', 'configs/quickstart.json', '--backend', 'cpu', '--out', dir, '--set', 'rule.params.eta=50');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/diverged at step \d+: non-finite activity or weight under rule 'oja'/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -56,11 +58,11 @@ describe('springtail run configs/quickstart.json', () => {
 
 describe('quickstart on webgpu', () => {
   const gpu = useWebgpu();
-  test('summary metrics agree with cpu to 1e-4 relative', (ctx) => {
+  test('summary metrics agree with cpu to 1e-4 relative', async (ctx) => {
     gpu.need(ctx);
     const [c, g] = [tmp(), tmp()];
-    expect(cli('run', 'configs/quickstart.json', '--backend', 'cpu', '--out', c).status).toBe(0);
-    const r = cli('run', 'configs/quickstart.json', '--backend', 'webgpu', '--out', g);
+    expect((await cli('run', 'configs/quickstart.json', '--backend', 'cpu', '--out', c)).status).toBe(0);
+    const r = await cli('run', 'configs/quickstart.json', '--backend', 'webgpu', '--out', g);
     expect(r.stderr).toMatch(/backend webgpu/);
     expect(r.status).toBe(0);
     const mc = summary(c).metrics;
