@@ -39,7 +39,6 @@ export const CIRCLES_DEFAULTS: Readonly<CirclesSpec> = Object.freeze<CirclesSpec
   test: 2000,
 });
 
-
 export const CIRCLES_LATENTS = ['cx', 'cy', 'r'] as const;
 
 function withDefaults(spec: Partial<CirclesSpec>): CirclesSpec {
