@@ -1,6 +1,6 @@
-// The cpu backend: WebAssembly row kernel + JS neuron phase over one shared memory, split by rows
-// across worker threads (a barrier per step). Rows are independent within a step, so the result
-// is bit-identical for any thread count.
+// The cpu backend: a WebAssembly kernel (synapses and neuron phase of a block of rows) over one
+// shared memory; worker threads claim blocks of rows and meet at a barrier per step. Rows are
+// independent within a step, so the result is bit-identical for any thread count.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Backend, BackendInit, ChunkResult, NetworkState, Recording } from '../backend.ts';
@@ -45,7 +45,7 @@ export async function createCpuBackend(init: BackendInit): Promise<Backend> {
   const threads = Math.max(1, Math.min(init.threads ?? (layout.S >= THREADS_PAY_ABOVE ? os.availableParallelism() : 1), layout.N));
   const ranges = splitRows(tensor.segSynStart, tensor.neuronSegStart, threads);
   const ctl = new SharedArrayBuffer(64);
-  const envBase = { off: layout.off, N: layout.N, G: layout.G, S: layout.S, nIn: layout.nIn, workers: threads, maxChunk: layout.maxChunk, recCapacity: layout.recCapacity };
+  const envBase = { off: layout.off, N: layout.N, G: layout.G, S: layout.S, workers: threads, maxChunk: layout.maxChunk, recCapacity: layout.recCapacity };
 
   let main: Kernel | null = null;
   const workers: Worker[] = [];
