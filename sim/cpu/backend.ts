@@ -45,7 +45,7 @@ export async function createCpuBackend(init: BackendInit): Promise<Backend> {
   const threads = Math.max(1, Math.min(init.threads ?? (layout.S >= THREADS_PAY_ABOVE ? os.availableParallelism() : 1), layout.N));
   const ranges = splitRows(tensor.segSynStart, tensor.neuronSegStart, threads);
   const ctl = new SharedArrayBuffer(64);
-  const envBase = { off: layout.off, N: layout.N, G: layout.G, S: layout.S, workers: threads, maxChunk: layout.maxChunk, recCapacity: layout.recCapacity };
+  const envBase = { off: layout.off, N: layout.N, G: layout.G, S: layout.S, workers: threads, recCapacity: layout.recCapacity };
 
   let main: Kernel | null = null;
   const workers: Worker[] = [];
