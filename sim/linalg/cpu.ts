@@ -1,0 +1,214 @@
+// Dense Gram / covariance matrix C = XᵀX / n on the cpu, as a binaryen-generated WebAssembly SIMD
+// kernel. A plain JS triple loop takes ~5 s at 8,000×784; ml-pca's covariance far longer (SPEC §6).
+// Microtile: 4 output rows × 8 output columns held in 8 f32x4 registers over a block of rows, then
+// promoted and added into f64 totals (f32 sums of ≤ rowBlock products keep ~1e-6 relative error).
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import binaryen from 'binaryen';
+
+export interface GramOptions {
+  /** Subtract the column means first: C is then the (biased, /n) covariance of the rows. */
+  center?: boolean;
+  /** Worker threads; default: all cores when the work is large enough to pay for them. */
+  threads?: number;
+  /** Rows per f32 accumulation block (default 128: the block's columns stay in L2). */
+  rowBlock?: number;
+  /** Rows copied into wasm memory at once (default: as many as fit in 64 MiB). */
+  chunkRows?: number;
+}
+
+/** Below this many multiply-adds one thread wins (worker start-up is ~30-50 ms). */
+const THREADS_PAY_ABOVE = 2e8;
+/** Rows copied into wasm memory at once, bounding memory for large n. */
+const CHUNK_BYTES = 64 << 20;
+
+/**
+ * Exports `gram(x, rows, dp, tot, rb, i0, i1)`: for output rows i in [i0, i1) (multiples of 4) and
+ * columns j ≥ i rounded down to 8, tot[i·dp + j] (f64) += Σ_r x[r·dp + i]·x[r·dp + j] over `rows`
+ * rows of x (f32, row stride dp, dp a multiple of 8), accumulating in f32 within blocks of rb rows.
+ */
+function buildGramKernel(): Uint8Array {
+  const { i32, v128 } = binaryen;
+  const m = new binaryen.Module();
+  m.setFeatures(binaryen.Features.MVP | binaryen.Features.Atomics | binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals | binaryen.Features.SIMD128);
+  m.setMemory(1, 65536, null, [], true);
+  m.addMemoryImport('0', 'env', 'memory', true);
+  const P = { x: 0, rows: 1, dp: 2, tot: 3, rb: 4, i0: 5, i1: 6 };
+  let nextLocal = 7;
+  const vars: number[] = [];
+  const local = (t: number) => (vars.push(t), nextLocal++);
+  const r0 = local(i32), r1 = local(i32), i = local(i32), j = local(i32);
+  const pi = local(i32), pj = local(i32), end = local(i32), stride = local(i32), tp = local(i32);
+  const acc = Array.from({ length: 8 }, () => local(v128));
+  const a = Array.from({ length: 4 }, () => local(v128));
+  const b = Array.from({ length: 2 }, () => local(v128));
+  const gi = (k: number) => m.local.get(k, i32);
+  const gv = (k: number) => m.local.get(k, v128);
+  const c = (v: number) => m.i32.const(v);
+  const HI_TO_LO = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
+  const zero = m.v128.const(new Array(16).fill(0));
+
+  const rowLoop = m.loop('rl', m.block(null, [
+    ...a.map((ak, k) => m.local.set(ak, m.v128.load32_splat(4 * k, 4, gi(pi)))),
+    m.local.set(b[0], m.v128.load(0, 4, gi(pj))),
+    m.local.set(b[1], m.v128.load(16, 4, gi(pj))),
+    ...acc.map((ak, q) => m.local.set(ak, m.f32x4.add(gv(ak), m.f32x4.mul(gv(a[q >> 1]), gv(b[q & 1]))))),
+    m.local.set(pi, m.i32.add(gi(pi), gi(stride))),
+    m.local.set(pj, m.i32.add(gi(pj), gi(stride))),
+    m.br('rl', m.i32.lt_u(gi(pi), gi(end))),
+  ]));
+
+  const flush: number[] = [];
+  for (let k = 0; k < 4; k++) {
+    for (let h = 0; h < 2; h++) {
+      const v = gv(acc[2 * k + h]);
+      // tp = tot + ((i + k)·dp + j + 4h)·8
+      flush.push(m.local.set(tp, m.i32.add(gi(P.tot), m.i32.shl(m.i32.add(m.i32.mul(m.i32.add(gi(i), c(k)), gi(P.dp)), m.i32.add(gi(j), c(4 * h))), c(3)))));
+      flush.push(m.v128.store(0, 8, gi(tp), m.f64x2.add(m.v128.load(0, 8, gi(tp)), m.f64x2.promote_low_f32x4(v))));
+      flush.push(m.v128.store(16, 8, gi(tp), m.f64x2.add(m.v128.load(16, 8, gi(tp)), m.f64x2.promote_low_f32x4(m.i8x16.shuffle(gv(acc[2 * k + h]), gv(acc[2 * k + h]), HI_TO_LO)))));
+    }
+  }
+
+  const rowBase = (r: number, col: number) => m.i32.add(gi(P.x), m.i32.shl(m.i32.add(m.i32.mul(gi(r), gi(P.dp)), gi(col)), c(2)));
+  const jLoop = m.loop('jl', m.block(null, [
+    ...acc.map((ak) => m.local.set(ak, zero)),
+    m.local.set(pi, rowBase(r0, i)),
+    m.local.set(pj, rowBase(r0, j)),
+    m.local.set(end, rowBase(r1, i)),
+    rowLoop,
+    ...flush,
+    m.local.set(j, m.i32.add(gi(j), c(8))),
+    m.br('jl', m.i32.lt_u(gi(j), gi(P.dp))),
+  ]));
+  const iLoop = m.loop('il', m.block(null, [
+    m.local.set(j, m.i32.and(gi(i), c(~7))),
+    jLoop,
+    m.local.set(i, m.i32.add(gi(i), c(4))),
+    m.br('il', m.i32.lt_u(gi(i), gi(P.i1))),
+  ]));
+  const body = m.block(null, [
+    m.local.set(stride, m.i32.shl(gi(P.dp), c(2))),
+    m.local.set(r0, c(0)),
+    m.if(m.i32.and(m.i32.lt_u(gi(r0), gi(P.rows)), m.i32.lt_u(gi(P.i0), gi(P.i1))), m.loop('bl', m.block(null, [
+      m.local.set(r1, m.i32.add(gi(r0), gi(P.rb))),
+      m.if(m.i32.gt_u(gi(r1), gi(P.rows)), m.local.set(r1, gi(P.rows))),
+      m.local.set(i, gi(P.i0)),
+      iLoop,
+      m.local.set(r0, gi(r1)),
+      m.br('bl', m.i32.lt_u(gi(r0), gi(P.rows))),
+    ]))),
+  ]);
+  m.addFunction('gram', binaryen.createType(new Array(7).fill(i32)), binaryen.none, vars, body);
+  m.addFunctionExport('gram', 'gram');
+  if (!m.validate()) throw new Error('gram kernel failed validation');
+  binaryen.setOptimizeLevel(3);
+  binaryen.setShrinkLevel(0);
+  m.optimize();
+  const bin = m.emitBinary();
+  m.dispose();
+  return bin;
+}
+
+let compiled: Promise<WebAssembly.Module> | null = null;
+function gramModule(): Promise<WebAssembly.Module> {
+  compiled ??= WebAssembly.compile(buildGramKernel() as Uint8Array<ArrayBuffer>);
+  return compiled;
+}
+
+type GramFn = (x: number, rows: number, dp: number, tot: number, rb: number, i0: number, i1: number) => void;
+
+const WORKER_SOURCE = `
+const { parentPort, workerData: wd } = require('node:worker_threads');
+const inst = new WebAssembly.Instance(wd.module, { env: { memory: wd.memory } });
+parentPort.on('message', (a) => { inst.exports.gram(...a); parentPort.postMessage(0); });
+`;
+
+/** Split output rows [0, dp) at multiples of 4 so each part has about the same triangle area. */
+function splitTriangle(dp: number, parts: number): number[] {
+  const cuts = [0];
+  const total = (dp * (dp + 1)) / 2;
+  for (let p = 1; p < parts; p++) {
+    // rows [0, i) cover dp·i − i²/2 of the triangle
+    const target = (total * p) / parts;
+    const i = dp - Math.sqrt(Math.max(0, dp * dp - 2 * target));
+    cuts.push(Math.min(dp, Math.max(cuts[p - 1], Math.round(i / 4) * 4)));
+  }
+  cuts.push(dp);
+  return cuts;
+}
+
+/** C = XᵀX / n (d×d, row-major, symmetric) for X (n×d, row-major); with center, the covariance. */
+export async function gramCpu(X: Float32Array, n: number, d: number, opts: GramOptions = {}): Promise<Float64Array> {
+  if (X.length < n * d) throw new Error(`gramCpu: X holds ${X.length} values, expected ${n}×${d}`);
+  const C = new Float64Array(d * d);
+  if (n === 0 || d === 0) return C;
+  const dp = Math.ceil(d / 8) * 8;
+  const mean = new Float64Array(d);
+  if (opts.center) {
+    for (let r = 0; r < n; r++) for (let k = 0, o = r * d; k < d; k++) mean[k] += X[o + k];
+    for (let k = 0; k < d; k++) mean[k] /= n;
+  }
+  const chunkRows = Math.max(1, Math.min(n, opts.chunkRows ?? Math.floor(CHUNK_BYTES / (dp * 4))));
+  const totBytes = dp * dp * 8;
+  const xOff = totBytes;
+  const bytes = xOff + chunkRows * dp * 4;
+  const pages = Math.ceil(bytes / 65536);
+  if (pages > 65536) throw new Error(`gramCpu: d=${d} needs more than 4 GiB of wasm memory`);
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  const buf = memory.buffer as unknown as ArrayBuffer;
+  const xv = new Float32Array(buf, xOff, chunkRows * dp);
+  const module = await gramModule();
+  const rb = opts.rowBlock ?? 128;
+  const work = n * dp * dp * 0.5;
+  const threads = Math.max(1, Math.min(opts.threads ?? (work > THREADS_PAY_ABOVE ? os.availableParallelism() : 1), dp / 4));
+  const cuts = splitTriangle(dp, threads);
+
+  let run: (rows: number) => Promise<void>;
+  const workers: Worker[] = [];
+  if (threads === 1) {
+    const inst = await WebAssembly.instantiate(module, { env: { memory } });
+    const gram = inst.exports.gram as GramFn;
+    run = async (rows) => gram(xOff, rows, dp, 0, rb, 0, dp);
+  } else {
+    for (let t = 0; t < threads; t++) workers.push(new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory } }));
+    run = (rows) =>
+      Promise.all(
+        workers.map(
+          (w, t) =>
+            new Promise<void>((resolve, reject) => {
+              const onErr = (e: Error) => reject(e);
+              w.once('error', onErr);
+              w.once('message', () => {
+                w.off('error', onErr);
+                resolve();
+              });
+              w.postMessage([xOff, rows, dp, 0, rb, cuts[t], cuts[t + 1]]);
+            }),
+        ),
+      ).then(() => undefined);
+  }
+  try {
+    for (let s = 0; s < n; s += chunkRows) {
+      const rows = Math.min(chunkRows, n - s);
+      for (let r = 0; r < rows; r++) {
+        const o = (s + r) * d;
+        const q = r * dp;
+        if (opts.center) for (let k = 0; k < d; k++) xv[q + k] = X[o + k] - mean[k];
+        else xv.set(X.subarray(o, o + d), q);
+      }
+      await run(rows);
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  // Only j ≥ i (rounded down to 8) was accumulated: take the upper triangle and mirror it.
+  const tot = new Float64Array(buf, 0, dp * dp);
+  for (let i = 0; i < d; i++) {
+    for (let j = i; j < d; j++) {
+      const v = tot[i * dp + j] / n;
+      C[i * d + j] = v;
+      C[j * d + i] = v;
+    }
+  }
+  return C;
+}
