@@ -4,6 +4,7 @@
 // throughput (gcc -O3 on the W1 loop: 3.3e8 synapse-steps/s in f32 against 1.6-1.9e8 in f64).
 // compile.ts's `js` emits the same expressions with an f32 rounding after every operation.
 import binaryen from 'binaryen';
+import { emitOptimized, sharedMemoryModule } from '../wasm-module.ts';
 import type { CompiledRule } from '../compiler/compile.ts';
 import type { Expr } from '../compiler/parse.ts';
 import { SOMA } from '../tensor.ts';
@@ -57,10 +58,7 @@ export const MATH_IMPORTS = ['exp', 'log', 'tanh', 'pow'] as const;
  * block of rows instead of one per neuron).
  */
 export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions): Uint8Array {
-  const m = new binaryen.Module();
-  m.setFeatures(binaryen.Features.MVP | binaryen.Features.Atomics | binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals | binaryen.Features.SIMD128);
-  m.setMemory(l.pages, l.pages, null, [], true);
-  m.addMemoryImport('0', 'env', 'memory', true);
+  const m = sharedMemoryModule(l.pages, l.pages);
   for (const fn of MATH_IMPORTS) {
     m.addFunctionImport(fn, 'math', fn, binaryen.createType(fn === 'pow' ? [f64, f64] : [f64]), f64);
   }
@@ -576,11 +574,5 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
   ], i32);
   m.addFunction('rows', binaryen.createType([i32, i32, i32, i32, i32, i32, i32]), i32, [i32, i32, i32, i32], rowsBody);
   m.addFunctionExport('rows', 'rows');
-  if (!m.validate()) throw new Error('wasm kernel failed validation');
-  binaryen.setOptimizeLevel(3);
-  binaryen.setShrinkLevel(0);
-  m.optimize();
-  const bin = m.emitBinary();
-  m.dispose();
-  return bin;
+  return emitOptimized(m, 'wasm kernel');
 }

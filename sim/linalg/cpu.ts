@@ -5,6 +5,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import binaryen from 'binaryen';
+import { emitOptimized, sharedMemoryModule } from '../wasm-module.ts';
 
 export interface GramOptions {
   /** Subtract the column means first: C is then the (biased, /n) covariance of the rows. */
@@ -29,10 +30,7 @@ const CHUNK_BYTES = 64 << 20;
  */
 function buildGramKernel(): Uint8Array {
   const { i32, v128 } = binaryen;
-  const m = new binaryen.Module();
-  m.setFeatures(binaryen.Features.MVP | binaryen.Features.Atomics | binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals | binaryen.Features.SIMD128);
-  m.setMemory(1, 65536, null, [], true);
-  m.addMemoryImport('0', 'env', 'memory', true);
+  const m = sharedMemoryModule(1, 65536);
   const P = { x: 0, rows: 1, dp: 2, tot: 3, rb: 4, i0: 5, i1: 6 };
   let nextLocal = 7;
   const vars: number[] = [];
@@ -100,13 +98,7 @@ function buildGramKernel(): Uint8Array {
   ]);
   m.addFunction('gram', binaryen.createType(new Array(7).fill(i32)), binaryen.none, vars, body);
   m.addFunctionExport('gram', 'gram');
-  if (!m.validate()) throw new Error('gram kernel failed validation');
-  binaryen.setOptimizeLevel(3);
-  binaryen.setShrinkLevel(0);
-  m.optimize();
-  const bin = m.emitBinary();
-  m.dispose();
-  return bin;
+  return emitOptimized(m, 'gram kernel');
 }
 
 let compiled: Promise<WebAssembly.Module> | null = null;
