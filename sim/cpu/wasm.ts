@@ -124,59 +124,92 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
   const O = l.off;
   const S = l.S;
 
-  const emit = (e: Expr, env: Record<string, () => Ref>): Ref => {
+  /** The arithmetic an expression needs, on one f32 (scalarOps) or four lanes (vectorOps). */
+  interface Ops {
+    const(x: number): Ref;
+    neg(a: Ref): Ref;
+    add(a: Ref, b: Ref): Ref;
+    sub(a: Ref, b: Ref): Ref;
+    mul(a: Ref, b: Ref): Ref;
+    div(a: Ref, b: Ref): Ref;
+    cmp: Record<'<' | '<=' | '>' | '>=' | '==' | '!=', (a: Ref, b: Ref) => Ref>;
+    /** A comparison's result as 1 or 0. */
+    bool(mask: Ref): Ref;
+    select(mask: Ref, a: Ref, b: Ref): Ref;
+    sqrt(a: Ref): Ref;
+    abs(a: Ref): Ref;
+    min(a: Ref, b: Ref): Ref;
+    max(a: Ref, b: Ref): Ref;
+    /** An imported f64 function (exp, log, tanh, pow). */
+    call(fn: string, args: Ref[]): Ref;
+  }
+  const emitWith = (o: Ops, e: Expr, env: Record<string, () => Ref>): Ref => {
+    const rec = (x: Expr) => emitWith(o, x, env);
     switch (e.k) {
       case 'num':
-        return m.f32.const(e.value);
+        return o.const(e.value);
       case 'id': {
         const f = env[e.name];
         if (!f) throw new Error(`wasm kernel: '${e.name}' is not available here`);
         return f();
       }
       case 'neg':
-        return m.f32.neg(emit(e.arg, env));
+        return o.neg(rec(e.arg));
       case 'bin': {
-        const a = emit(e.a, env);
-        const b = emit(e.b, env);
-        return e.op === '+' ? m.f32.add(a, b) : e.op === '-' ? m.f32.sub(a, b) : e.op === '*' ? m.f32.mul(a, b) : m.f32.div(a, b);
+        const a = rec(e.a);
+        const b = rec(e.b);
+        return e.op === '+' ? o.add(a, b) : e.op === '-' ? o.sub(a, b) : e.op === '*' ? o.mul(a, b) : o.div(a, b);
       }
-      case 'cmp': {
-        const a = emit(e.a, env);
-        const b = emit(e.b, env);
-        const c = { '<': m.f32.lt, '<=': m.f32.le, '>': m.f32.gt, '>=': m.f32.ge, '==': m.f32.eq, '!=': m.f32.ne }[e.op](a, b);
-        return m.f32.convert_u.i32(c);
-      }
+      case 'cmp':
+        return o.bool(o.cmp[e.op](rec(e.a), rec(e.b)));
       case 'cond':
-        return m.select(m.f32.ne(emit(e.c, env), m.f32.const(0)), emit(e.a, env), emit(e.b, env));
+        return o.select(o.cmp['!='](rec(e.c), o.const(0)), rec(e.a), rec(e.b));
       case 'call': {
-        const a = e.args.map((x) => emit(x, env));
+        const a = e.args.map(rec);
         switch (e.fn) {
           case 'exp':
           case 'log':
           case 'tanh':
           case 'pow':
-            return m.f32.demote(m.call(e.fn, a.map((x) => m.f64.promote(x)), f64));
+            return o.call(e.fn, a);
           case 'sqrt':
-            return m.f32.sqrt(a[0]);
+            return o.sqrt(a[0]);
           case 'abs':
-            return m.f32.abs(a[0]);
+            return o.abs(a[0]);
           case 'min':
-            return m.f32.min(a[0], a[1]);
+            return o.min(a[0], a[1]);
           case 'max':
-            return m.f32.max(a[0], a[1]);
+            return o.max(a[0], a[1]);
           case 'clamp':
-            return m.f32.min(m.f32.max(a[0], a[1]), a[2]);
+            return o.min(o.max(a[0], a[1]), a[2]);
           case 'relu':
-            return m.f32.max(a[0], m.f32.const(0));
+            return o.max(a[0], o.const(0));
           case 'step':
-            return m.f32.convert_u.i32(m.f32.gt(a[0], m.f32.const(0)));
+            return o.bool(o.cmp['>'](a[0], o.const(0)));
           case 'sigmoid':
-            return m.f32.div(m.f32.const(1), m.f32.add(m.f32.const(1), m.f32.demote(m.call('exp', [m.f64.promote(m.f32.neg(a[0]))], f64))));
+            return o.div(o.const(1), o.add(o.const(1), o.call('exp', [o.neg(a[0])])));
         }
         throw new Error(`wasm kernel: function ${e.fn}`);
       }
     }
   };
+  const scalarOps: Ops = {
+    const: (x) => m.f32.const(x),
+    neg: m.f32.neg,
+    add: m.f32.add,
+    sub: m.f32.sub,
+    mul: m.f32.mul,
+    div: m.f32.div,
+    cmp: { '<': m.f32.lt, '<=': m.f32.le, '>': m.f32.gt, '>=': m.f32.ge, '==': m.f32.eq, '!=': m.f32.ne },
+    bool: (mask) => m.f32.convert_u.i32(mask),
+    select: (mask, a, b) => m.select(mask, a, b),
+    sqrt: m.f32.sqrt,
+    abs: m.f32.abs,
+    min: m.f32.min,
+    max: m.f32.max,
+    call: (fn, args) => m.f32.demote(m.call(fn, args.map((x) => m.f64.promote(x)), f64)),
+  };
+  const emit = (e: Expr, env: Record<string, () => Ref>): Ref => emitWith(scalarOps, e, env);
 
   const slotIdx = (k: number) => m.i32.add(get(L.s, i32), m.i32.const(k * S));
   const loadSign = () =>
@@ -242,59 +275,23 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
     }
     return m.block(null, [...tmps.map((x) => x.set), out], v128);
   };
-  const emitV = (e: Expr, env: Record<string, () => Ref>): Ref => {
-    switch (e.k) {
-      case 'num':
-        return splat(m.f32.const(e.value));
-      case 'id': {
-        const f = env[e.name];
-        if (!f) throw new Error(`wasm kernel: '${e.name}' is not available here`);
-        return f();
-      }
-      case 'neg':
-        return m.f32x4.neg(emitV(e.arg, env));
-      case 'bin': {
-        const a = emitV(e.a, env);
-        const b = emitV(e.b, env);
-        return e.op === '+' ? m.f32x4.add(a, b) : e.op === '-' ? m.f32x4.sub(a, b) : e.op === '*' ? m.f32x4.mul(a, b) : m.f32x4.div(a, b);
-      }
-      case 'cmp': {
-        const a = emitV(e.a, env);
-        const b = emitV(e.b, env);
-        const mask = { '<': m.f32x4.lt, '<=': m.f32x4.le, '>': m.f32x4.gt, '>=': m.f32x4.ge, '==': m.f32x4.eq, '!=': m.f32x4.ne }[e.op](a, b);
-        return m.v128.and(mask, ONE());
-      }
-      case 'cond':
-        return m.v128.bitselect(emitV(e.a, env), emitV(e.b, env), m.f32x4.ne(emitV(e.c, env), splat(m.f32.const(0))));
-      case 'call': {
-        const a = e.args.map((x) => emitV(x, env));
-        switch (e.fn) {
-          case 'exp':
-          case 'log':
-          case 'tanh':
-          case 'pow':
-            return perLane(a, e.fn);
-          case 'sqrt':
-            return m.f32x4.sqrt(a[0]);
-          case 'abs':
-            return m.f32x4.abs(a[0]);
-          case 'min':
-            return m.f32x4.min(a[0], a[1]);
-          case 'max':
-            return m.f32x4.max(a[0], a[1]);
-          case 'clamp':
-            return m.f32x4.min(m.f32x4.max(a[0], a[1]), a[2]);
-          case 'relu':
-            return m.f32x4.max(a[0], splat(m.f32.const(0)));
-          case 'step':
-            return m.v128.and(m.f32x4.gt(a[0], splat(m.f32.const(0))), ONE());
-          case 'sigmoid':
-            return m.f32x4.div(ONE(), m.f32x4.add(ONE(), perLane([m.f32x4.neg(a[0])], 'exp')));
-        }
-        throw new Error(`wasm kernel: function ${e.fn}`);
-      }
-    }
+  const vectorOps: Ops = {
+    const: (x) => splat(m.f32.const(x)),
+    neg: m.f32x4.neg,
+    add: m.f32x4.add,
+    sub: m.f32x4.sub,
+    mul: m.f32x4.mul,
+    div: m.f32x4.div,
+    cmp: { '<': m.f32x4.lt, '<=': m.f32x4.le, '>': m.f32x4.gt, '>=': m.f32x4.ge, '==': m.f32x4.eq, '!=': m.f32x4.ne },
+    bool: (mask) => m.v128.and(mask, ONE()),
+    select: (mask, a, b) => m.v128.bitselect(a, b, mask),
+    sqrt: m.f32x4.sqrt,
+    abs: m.f32x4.abs,
+    min: m.f32x4.min,
+    max: m.f32x4.max,
+    call: (fn, args) => perLane(args, fn),
   };
+  const emitV = (e: Expr, env: Record<string, () => Ref>): Ref => emitWith(vectorOps, e, env);
   const preLane = (k: number) => m.i32x4.extract_lane(get(V.pre, v128), k as unknown as Ref);
   /** Byte address (without the array offset) of neuron p's activity slot. */
   /** One activity per lane, from `slot`. */
