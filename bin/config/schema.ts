@@ -1,48 +1,26 @@
-// Config schema (SPEC §9). Every schema carries its own "expected" text so that
-// load.ts can print `<path>: got <value>, expected <text>` for each zod issue.
+// Simulation config schema (SPEC §9): a network, a rule and a stimulus.
 import * as z from 'zod';
 import { builtinRules } from '../../rules/index.ts';
 import type { Problem } from '../errors.ts';
-
-const int = (min: number, max?: number) => {
-  const d = max === undefined ? `integer >= ${min}` : `integer ${min}..${max}`;
-  const s = z.int({ error: d }).min(min, { error: d });
-  return max === undefined ? s : s.max(max, { error: d });
-};
-const finite = () => z.number({ error: 'finite number' });
-const obj = <T extends z.core.$ZodLooseShape>(shape: T) => z.strictObject(shape, { error: 'object' });
-const sign = () => z.union([z.literal(1), z.literal(-1)], { error: '1 | -1' });
-const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
-  z.enum(values, { error: values.map((v) => JSON.stringify(v)).join(' | ') });
-const variants = <const T extends readonly [z.ZodObject, ...z.ZodObject[]]>(kinds: string[], options: T) =>
-  z.discriminatedUnion('kind', options, {
-    error: (iss) =>
-      iss.code === 'invalid_union' && iss.path?.length ? kinds.map((k) => JSON.stringify(k)).join(' | ') : 'object',
-  });
-
-export const NAME_RE = /^[A-Za-z0-9._-]+$/;
+import { finite, int, isInt, isRec, list, name, nonNegative, obj, oneOf, positive, sign, unitInterval, variants, type Rec } from './zod-helpers.ts';
 
 const Soma = obj({
   f: oneOf(['relu', 'clamp01', 'sigmoid', 'linear']).default('relu'),
-  gain: z.number({ error: 'number > 0' }).gt(0, { error: 'number > 0' }).default(1),
-  alpha: z
-    .number({ error: 'number in (0, 1]' })
-    .gt(0, { error: 'number in (0, 1]' })
-    .max(1, { error: 'number in (0, 1]' })
-    .default(1),
+  gain: positive().default(1),
+  alpha: unitInterval(true).default(1),
   bias: finite().default(0),
   theta: finite().default(0),
 });
 
 const Layer = obj({
-  name: z.string({ error: `string matching ${NAME_RE}` }).regex(NAME_RE, { error: `string matching ${NAME_RE}` }),
+  name: name(),
   size: int(1),
   role: oneOf(['input', 'hidden', 'output']),
   sign: sign().default(1),
   segments: int(1).default(1),
   soma: Soma.prefault({}),
   homeostasis: obj({
-    eta: z.number({ error: 'number >= 0' }).min(0, { error: 'number >= 0' }),
+    eta: nonNegative(),
     target: finite(),
   }).optional(),
 });
@@ -54,7 +32,7 @@ const Connect = variants(
     obj({ kind: z.literal('fanIn'), k: int(1) }),
     obj({
       kind: z.literal('prob'),
-      p: z.number({ error: 'number in (0, 1]' }).gt(0, { error: 'number in (0, 1]' }).max(1, { error: 'number in (0, 1]' }),
+      p: unitInterval(true),
     }),
   ],
 );
@@ -69,15 +47,13 @@ const Projection = obj({
   plastic: z.boolean({ error: 'boolean' }).default(true),
 });
 
-const nonNegative = () => z.number({ error: 'number >= 0' }).min(0, { error: 'number >= 0' });
-
 const Stimulus = variants(
   ['bars', 'gaussian'],
   [
     obj({
       kind: z.literal('bars'),
       side: int(2),
-      p: z.number({ error: 'number in (0, 1]' }).gt(0, { error: 'number in (0, 1]' }).max(1, { error: 'number in (0, 1]' }),
+      p: unitInterval(true),
       noise: nonNegative(),
     }),
     obj({ kind: z.literal('gaussian'), dim: int(1), rank: int(1), noise: nonNegative() }),
@@ -85,7 +61,7 @@ const Stimulus = variants(
 );
 
 export const ConfigSchema = obj({
-  name: z.string({ error: `string matching ${NAME_RE}` }).regex(NAME_RE, { error: `string matching ${NAME_RE}` }),
+  name: name(),
   seed: int(0).default(1),
   backend: oneOf(['cpu', 'webgpu', 'auto']).default('auto'),
   steps: int(1),
@@ -123,10 +99,6 @@ export function stimulusDim(s: Config['stimulus']): number {
 // Run on the raw (pre-zod) object so they can be reported together with the schema
 // problems; each check only looks at fields that have the right type.
 
-type Rec = Record<string, unknown>;
-const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isInt = (v: unknown): v is number => Number.isInteger(v);
-const list = (names: string[]) => names.map((n) => JSON.stringify(n)).join(' | ');
 
 export function crossCheck(raw: unknown, suggest: (word: string, options: string[]) => string): Problem[] {
   const out: Problem[] = [];
