@@ -18,6 +18,14 @@ export interface GramOptions {
   chunkRows?: number;
 }
 
+/**
+ * Rows [0, m) of C = XᵀX / n (m × d, row-major), for products against a few vectors (topk.ts).
+ * Only entries with j ≥ 8⌊i/8⌋ are computed; the rest are 0.
+ */
+export async function gramRowsCpu(X: Float32Array, n: number, d: number, m: number): Promise<Float64Array> {
+  return gramCore(X, n, d, {}, Math.min(m, d));
+}
+
 /** Below this many multiply-adds one thread wins (worker start-up is ~30-50 ms). */
 const THREADS_PAY_ABOVE = 2e8;
 /** Rows copied into wasm memory at once, bounding memory for large n. */
@@ -107,13 +115,45 @@ function gramModule(): Promise<WebAssembly.Module> {
   return compiled;
 }
 
+/**
+ * Builds and compiles the kernel (~1 s once per process) and runs it once on a small block, so a
+ * timed call measures only the work: V8 first runs wasm with its baseline compiler and tiers a
+ * function up only after a call has spent enough time in it (measured: the first 8,000×784 call
+ * took 1.8 s, the next 0.3 s; after a 256-row warm-up call (~80 ms) the first took 0.3 s).
+ */
+export async function prepareGramCpu(): Promise<void> {
+  await gramModule();
+  await gramCpu(new Float32Array(256 * 784), 256, 784, { threads: 1 });
+}
+
 type GramFn = (x: number, rows: number, dp: number, tot: number, rb: number, i0: number, i1: number) => void;
 
+// Each message carries the memory of its call; the instance is rebuilt only when that changes.
 const WORKER_SOURCE = `
 const { parentPort, workerData: wd } = require('node:worker_threads');
-const inst = new WebAssembly.Instance(wd.module, { env: { memory: wd.memory } });
-parentPort.on('message', (a) => { inst.exports.gram(...a); parentPort.postMessage(0); });
+let memory = null, inst = null;
+parentPort.on('message', ({ mem, args }) => {
+  if (mem !== memory) { memory = mem; inst = new WebAssembly.Instance(wd.module, { env: { memory } }); }
+  inst.exports.gram(...args);
+  parentPort.postMessage(0);
+});
 `;
+
+/**
+ * Workers kept for the process (unref'd, so they never hold it open): starting two took 50-100 ms
+ * per call, a sixth of a whole 8,000×784 Gram matrix.
+ */
+const pool: Worker[] = [];
+let poolQueue: Promise<unknown> = Promise.resolve();
+function poolWorkers(module: WebAssembly.Module, k: number): Worker[] {
+  while (pool.length < k) {
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module } });
+    w.unref();
+    w.on('error', () => pool.splice(pool.indexOf(w), 1));
+    pool.push(w);
+  }
+  return pool.slice(0, k);
+}
 
 /** Split output rows [0, dp) at multiples of 4 so each part has about the same triangle area. */
 function splitTriangle(dp: number, parts: number): number[] {
@@ -131,8 +171,12 @@ function splitTriangle(dp: number, parts: number): number[] {
 
 /** C = XᵀX / n (d×d, row-major, symmetric) for X (n×d, row-major); with center, the covariance. */
 export async function gramCpu(X: Float32Array, n: number, d: number, opts: GramOptions = {}): Promise<Float64Array> {
+  return gramCore(X, n, d, opts);
+}
+
+async function gramCore(X: Float32Array, n: number, d: number, opts: GramOptions, outRows?: number): Promise<Float64Array> {
   if (X.length < n * d) throw new Error(`gramCpu: X holds ${X.length} values, expected ${n}×${d}`);
-  const C = new Float64Array(d * d);
+  const C = new Float64Array((outRows ?? d) * d);
   if (n === 0 || d === 0) return C;
   const dp = Math.ceil(d / 8) * 8;
   const mean = new Float64Array(d);
@@ -151,18 +195,19 @@ export async function gramCpu(X: Float32Array, n: number, d: number, opts: GramO
   const xv = new Float32Array(buf, xOff, chunkRows * dp);
   const module = await gramModule();
   const rb = opts.rowBlock ?? 128;
-  const work = n * dp * dp * 0.5;
-  const threads = Math.max(1, Math.min(opts.threads ?? (work > THREADS_PAY_ABOVE ? os.availableParallelism() : 1), dp / 4));
-  const cuts = splitTriangle(dp, threads);
+  const rowsOut = outRows === undefined ? dp : Math.ceil(outRows / 4) * 4;
+  const work = outRows === undefined ? n * dp * dp * 0.5 : n * dp * rowsOut;
+  const threads = Math.max(1, Math.min(opts.threads ?? (work > THREADS_PAY_ABOVE ? os.availableParallelism() : 1), rowsOut / 4));
+  const cuts = outRows === undefined ? splitTriangle(dp, threads) : Array.from({ length: threads + 1 }, (_, t) => Math.round((rowsOut * t) / threads / 4) * 4);
 
   let run: (rows: number) => Promise<void>;
-  const workers: Worker[] = [];
+  let workers: Worker[] = [];
   if (threads === 1) {
     const inst = await WebAssembly.instantiate(module, { env: { memory } });
     const gram = inst.exports.gram as GramFn;
-    run = async (rows) => gram(xOff, rows, dp, 0, rb, 0, dp);
+    run = async (rows) => gram(xOff, rows, dp, 0, rb, 0, rowsOut);
   } else {
-    for (let t = 0; t < threads; t++) workers.push(new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory } }));
+    workers = poolWorkers(module, threads);
     run = (rows) =>
       Promise.all(
         workers.map(
@@ -174,27 +219,39 @@ export async function gramCpu(X: Float32Array, n: number, d: number, opts: GramO
                 w.off('error', onErr);
                 resolve();
               });
-              w.postMessage([xOff, rows, dp, 0, rb, cuts[t], cuts[t + 1]]);
+              w.postMessage({ mem: memory, args: [xOff, rows, dp, 0, rb, cuts[t], cuts[t + 1]] });
             }),
         ),
       ).then(() => undefined);
   }
-  try {
-    for (let s = 0; s < n; s += chunkRows) {
-      const rows = Math.min(chunkRows, n - s);
-      for (let r = 0; r < rows; r++) {
-        const o = (s + r) * d;
-        const q = r * dp;
-        if (opts.center) for (let k = 0; k < d; k++) xv[q + k] = X[o + k] - mean[k];
-        else xv.set(X.subarray(o, o + d), q);
+  const job = async () => {
+    // referenced while a call is under way, or Node could exit while awaiting a worker's reply
+    for (const w of workers) w.ref();
+    try {
+      for (let s = 0; s < n; s += chunkRows) {
+        const rows = Math.min(chunkRows, n - s);
+        for (let r = 0; r < rows; r++) {
+          const o = (s + r) * d;
+          const q = r * dp;
+          if (opts.center) for (let k = 0; k < d; k++) xv[q + k] = X[o + k] - mean[k];
+          else xv.set(X.subarray(o, o + d), q);
+        }
+        await run(rows);
       }
-      await run(rows);
+    } finally {
+      for (const w of workers) w.unref();
     }
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+  };
+  // one call at a time on the shared pool: replies are matched to calls by order
+  const turn = poolQueue.then(job);
+  poolQueue = turn.catch(() => undefined);
+  await turn;
+  const tot = new Float64Array(buf, 0, dp * dp);
+  if (outRows !== undefined) {
+    for (let i = 0; i < outRows; i++) for (let j = 0; j < d; j++) C[i * d + j] = tot[i * dp + j] / n;
+    return C;
   }
   // Only j ≥ i (rounded down to 8) was accumulated: take the upper triangle and mirror it.
-  const tot = new Float64Array(buf, 0, dp * dp);
   for (let i = 0; i < d; i++) {
     for (let j = i; j < d; j++) {
       const v = tot[i * dp + j] / n;

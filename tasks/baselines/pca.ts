@@ -14,13 +14,24 @@ export interface PcaModel {
   variances: Float64Array;
 }
 
-export async function fitPca(x: Float32Array, count: number, dim: number, components: number, opts: { seed?: number; iters?: number } = {}): Promise<PcaModel> {
+export interface PcaOptions {
+  seed?: number;
+  /**
+   * Subspace iterations (default 7, with 10 extra vectors: scikit-learn's randomized PCA uses the
+   * same for fewer than 10 % of the dimensions). Raise it for flat spectra.
+   */
+  iters?: number;
+  /** The covariance kernel (default gramCpu, centered): lets the run's backend compute it. */
+  gram?: (x: Float32Array, count: number, dim: number) => Promise<Float64Array>;
+}
+
+export async function fitPca(x: Float32Array, count: number, dim: number, components: number, opts: PcaOptions = {}): Promise<PcaModel> {
   if (!(components >= 1 && components <= dim)) throw new Error(`PCA: ${components} components for ${dim}-dimensional input`);
   const mean = new Float64Array(dim);
   for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) mean[j] += x[i * dim + j];
   for (let j = 0; j < dim; j++) mean[j] /= count;
-  const C = await gramCpu(x, count, dim, { center: true });
-  const { values, vectors } = topEigen(C, dim, components, { seed: opts.seed ?? 1, iters: opts.iters });
+  const C = await (opts.gram ?? ((X, n, d) => gramCpu(X, n, d, { center: true })))(x, count, dim);
+  const { values, vectors } = await topEigen(C, dim, components, { seed: opts.seed ?? 1, iters: opts.iters ?? 7 });
   return { dim, components, mean, vectors, variances: values };
 }
 
@@ -38,7 +49,7 @@ export function pcaEncode(m: PcaModel, x: Float32Array, count: number): Float64A
 }
 
 /** Reconstructions (count × dim) from codes. */
-export function pcaDecode(m: PcaModel, codes: Float64Array, count: number): Float32Array {
+export function pcaDecode(m: PcaModel, codes: Float32Array | Float64Array, count: number): Float32Array {
   const out = new Float32Array(count * m.dim);
   for (let i = 0; i < count; i++) {
     for (let j = 0; j < m.dim; j++) {
