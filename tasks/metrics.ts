@@ -263,7 +263,8 @@ export function knnAcc(codeTrain: Rows, labelsTrain: Int32Array, codeTest: Rows,
 /**
  * Code quality for glider-checker. `symbolCodes` holds one code per noiseless symbol (row s =
  * symbol id s). Each code dim is binarized at its mean over those codes (bit = value > mean).
- * distinct_codes: symbols whose binary code no other symbol shares; code_bits: dims whose bit is
+ * distinct_codes: how many different binary codes the symbols get (8 = every symbol its own; SPEC §5:
+ * scikit-learn's PCA gives 8 with 3 components, 4 with 2 — two bits cannot tell more apart); code_bits: dims whose bit is
  * not the same for all symbols; decode_acc: fraction of noisy test codes whose nearest (Euclidean,
  * real-valued; ties to the lower id) noiseless code is their own symbol.
  */
@@ -293,9 +294,7 @@ export function codeQuality(
     }
     if (ones > 0 && ones < S) codeBits++;
   }
-  const seen = new Map<string, number>();
-  for (const b of bits) seen.set(b, (seen.get(b) ?? 0) + 1);
-  const distinct = bits.filter((b) => seen.get(b) === 1).length;
+  const distinct = new Set(bits).size;
   let hit = 0;
   for (let q = 0; q < testCodes.count; q++) {
     let best = -1;

@@ -128,7 +128,7 @@ describe('codeQuality', () => {
     const r = new Counter(9, 2);
     const test = new Float64Array(8 * 4).map((_, i) => sym[i] + 0.05 * r.normal());
     const q = codeQuality(rows(sym, 8, 4), rows(test, 8, 4), Int32Array.from([0, 1, 2, 3, 4, 5, 6, 7]));
-    expect(q.distinct_codes).toBe(6); // 6 and 7 share a code
+    expect(q.distinct_codes).toBe(7); // 8 symbols, 6 and 7 share a code: 7 different codes
     expect(q.code_bits).toBe(3); // the constant dim carries no bit
     expect(q.decode_acc).toBeCloseTo(7 / 8, 12); // symbol 7 decodes to 6 (exact tie → lower id) or is ambiguous
   });
