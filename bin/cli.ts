@@ -1,6 +1,8 @@
 // The springtail CLI (SPEC §9). Every failure goes through handleFatal: bad input exits 2,
 // runtime failures exit 1, neither prints a stack trace.
 import yargs, { type Argv } from 'yargs';
+import type { CompareConfig } from './config/compare-schema.ts';
+import type { AnyConfig } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { UserError, handleFatal } from './errors.ts';
 
@@ -25,7 +27,16 @@ function checkSeed(seed: number | undefined): number | undefined {
   return seed;
 }
 
-export function summarize(c: Config): string {
+export function summarize(c: AnyConfig): string {
+  return 'methods' in c ? summarizeCompare(c) : summarizeSim(c);
+}
+
+function summarizeCompare(c: CompareConfig): string {
+  const methods = c.methods.map((m) => ('components' in m ? `${m.kind} P=${m.components}` : m.kind)).join(', ');
+  return `${c.name}: compare on task ${c.task.kind} (${c.task.train} train / ${c.task.test} test): ${methods}; backend ${c.backend}, seed ${c.seed}`;
+}
+
+function summarizeSim(c: Config): string {
   const layers = c.network.layers.map((l) => `${l.name}:${l.size}${l.role === 'hidden' ? '' : ` ${l.role}`}`).join(', ');
   const params = Object.entries(c.rule.params)
     .map(([k, v]) => `${k}=${v}`)
@@ -44,7 +55,7 @@ export function buildCli(argv: string[]): Argv {
     .usage('$0 <command> [options]')
     .command(
       'run <config>',
-      'run an experiment from a config; writes runs/<name>-<timestamp>/',
+      'run an experiment or a comparison of methods from a config; writes runs/<name>-<timestamp>/',
       (y) =>
         configArg(y)
           .option('backend', { choices: ['cpu', 'webgpu', 'auto'] as const, describe: 'overrides the config backend' })
@@ -58,8 +69,13 @@ export function buildCli(argv: string[]): Argv {
         if (argv.backend !== undefined) sets.push(`backend=${JSON.stringify(argv.backend)}`);
         if (seed !== undefined) sets.push(`seed=${seed}`);
         const config = await loadConfig(argv.config, sets);
-        const { runCommand } = await import('./commands/run.ts');
-        await runCommand(config, { out: argv.out });
+        if ('methods' in config) {
+          const { compareCommand } = await import('./commands/compare.ts');
+          await compareCommand(config, { out: argv.out });
+        } else {
+          const { runCommand } = await import('./commands/run.ts');
+          await runCommand(config, { out: argv.out });
+        }
       },
     )
     .command(
@@ -76,6 +92,9 @@ export function buildCli(argv: string[]): Argv {
       'measure simulation throughput against the roofline (SPEC §10)',
       (y) =>
         y
+          .option('suite', { choices: ['sim', 'baselines'] as const, default: 'sim' as const, describe: 'sim: simulation workloads; baselines: baseline fit times against their peers' })
+          .option('peers', { type: 'boolean', default: true, describe: 'baselines: also time the peers (scikit-learn, ...) in /usr/bin/python3' })
+          .option('baseline', { choices: ['pca', 'autoencoder', 'umap'] as const, describe: 'baselines: one baseline (default: all)' })
           .option('workload', { choices: ['W1', 'W2'] as const, describe: 'one workload (default: all)' })
           .option('backend', { choices: ['cpu', 'webgpu', 'all'] as const, default: 'all' as const })
           .option('json', { type: 'boolean', default: false, describe: 'one JSON line per (workload, backend) on stdout' })
@@ -86,6 +105,12 @@ export function buildCli(argv: string[]): Argv {
           if (v !== undefined && (!Number.isInteger(v) || v < 1)) {
             throw new UserError('invalid flag', [{ path: flag, value: v, expected: 'integer >= 1' }]);
           }
+        }
+        if (argv.suite === 'baselines') {
+          const { runBaselineBench, formatBaselines } = await import('../bench/baselines.ts');
+          const rs = await runBaselineBench({ peers: argv.peers, only: argv.baseline, log: (l) => process.stderr.write(l + '\n') });
+          process.stdout.write(argv.json ? rs.map((r) => JSON.stringify(r) + '\n').join('') : formatBaselines(rs));
+          return;
         }
         const { benchCommand } = await import('../bench/index.ts');
         await benchCommand({ workload: argv.workload, backend: argv.backend, json: argv.json, steps: argv.steps, threads: argv.threads });

@@ -28,6 +28,12 @@ export const STREAM = {
   position: 4,
   stimulus: 5,
   split: 6,
+  // baselines (values kept from when they were chosen per module, so results do not move)
+  eigenInit: 0x70bc,
+  aeInit: 0x41450001,
+  aeShuffle: 0x41450002,
+  umapFit: 0x756d6170,
+  umapTransform: 0x756d6171,
 } as const;
 
 /** A sequential view of one stream, for code that draws in a fixed order. */

@@ -1,6 +1,7 @@
 // `--backend cpu|webgpu|auto`: auto takes webgpu when an adapter answers, else cpu, and says why.
 import { type Backend, type BackendInit, BackendUnavailable } from './backend.ts';
 import { createCpuBackend } from './cpu/backend.ts';
+import type { Gpu } from './webgpu/device.ts';
 
 export type BackendChoice = 'cpu' | 'webgpu' | 'auto';
 
@@ -15,4 +16,28 @@ export async function createBackend(choice: BackendChoice, init: BackendInit): P
     if (choice === 'webgpu' || !(e instanceof BackendUnavailable)) throw e;
     return { backend: await createCpuBackend(init), note: `cpu (auto: webgpu unavailable: ${e.message})` };
   }
+}
+
+/** Software rasterizers answer as WebGPU adapters but run dense kernels far slower than the cpu backend. */
+const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|software|cpu/i;
+
+/**
+ * The device for dense kernels (baselines): cpu, or a WebGPU device. `auto` takes webgpu only on a
+ * hardware adapter: on SwiftShader a 784² Gram matrix takes ~56 s against ~0.3 s on the cpu.
+ */
+export async function selectDevice(choice: BackendChoice): Promise<{ kind: 'cpu' | 'webgpu'; gpu?: Gpu; note: string }> {
+  if (choice === 'cpu') return { kind: 'cpu', note: 'cpu (asked for)' };
+  let gpu: Gpu;
+  try {
+    const { acquireGpu } = await import('./webgpu/device.ts');
+    gpu = await acquireGpu();
+  } catch (e) {
+    if (choice === 'webgpu' || !(e instanceof BackendUnavailable)) throw e;
+    return { kind: 'cpu', note: `cpu (auto: webgpu unavailable: ${e.message})` };
+  }
+  if (choice === 'auto' && SOFTWARE_ADAPTER.test(gpu.adapterInfo)) {
+    gpu.release();
+    return { kind: 'cpu', note: `cpu (auto: the WebGPU adapter is a software rasterizer: ${gpu.adapterInfo}; --backend webgpu forces it)` };
+  }
+  return { kind: 'webgpu', gpu, note: choice === 'auto' ? `webgpu (auto: hardware adapter ${gpu.adapterInfo})` : `webgpu (asked for: ${gpu.adapterInfo})` };
 }

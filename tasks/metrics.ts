@@ -6,6 +6,7 @@
 // dim (columns); labels are Int32Array with one entry per row. Build one with `rows(...)`, e.g.
 // `rows(task.test.x, task.test.count, task.dim)`. reconSse keeps positional (x, xhat, count, dim).
 import { CholeskyDecomposition, Matrix, solve } from 'ml-matrix';
+import { knnCpuSync } from '../sim/linalg/knn.ts';
 
 export type Real = Float32Array | Float64Array;
 
@@ -209,7 +210,8 @@ export function fewshot(
 /**
  * k-nearest-neighbour accuracy, Euclidean. Majority vote among the k nearest train rows; a tie
  * between classes goes to the class of the nearest neighbour among the tied ones; equal distances
- * order by train index.
+ * order by train index. The neighbours are exact (sim/linalg/knn.ts: a WebAssembly matmul proposes
+ * candidates, their exact f64 distances decide), so this equals the brute-force double loop.
  */
 export function knnAcc(codeTrain: Rows, labelsTrain: Int32Array, codeTest: Rows, labelsTest: Int32Array, k = 5): number {
   checkRows('knnAcc train', codeTrain);
@@ -217,47 +219,30 @@ export function knnAcc(codeTrain: Rows, labelsTrain: Int32Array, codeTest: Rows,
   checkLabels('knnAcc train', labelsTrain, codeTrain.count);
   checkLabels('knnAcc test', labelsTest, codeTest.count);
   if (codeTrain.dim !== codeTest.dim) throw new Error(`knnAcc: train dim ${codeTrain.dim}, test dim ${codeTest.dim}`);
-  const d = codeTrain.dim;
-  const N = codeTrain.count;
-  const kk = Math.min(k, N);
-  const bestD = new Float64Array(kk);
-  const bestI = new Int32Array(kk);
+  if (!(Number.isInteger(k) && k >= 1)) throw new Error(`knnAcc: k must be a positive integer, got ${k}`);
+  const nq = codeTest.count;
+  if (nq === 0) return NaN;
+  const kk = Math.min(k, codeTrain.count);
+  if (kk === 0) return 0; // no train rows: no prediction is right
+  const { indices } = knnCpuSync(codeTest.data, nq, codeTrain.data, codeTrain.count, codeTrain.dim, kk, { squared: true });
   const votes = new Map<number, number>();
   let hit = 0;
-  for (let q = 0; q < codeTest.count; q++) {
-    let filled = 0;
-    const qo = q * d;
-    for (let i = 0; i < N; i++) {
-      const io = i * d;
-      let s = 0;
-      for (let j = 0; j < d; j++) {
-        const diff = codeTest.data[qo + j] - codeTrain.data[io + j];
-        s += diff * diff;
-      }
-      if (filled === kk && s >= bestD[kk - 1]) continue; // strict: earlier index wins equal distance
-      let pos = filled < kk ? filled++ : kk - 1;
-      while (pos > 0 && bestD[pos - 1] > s) {
-        bestD[pos] = bestD[pos - 1];
-        bestI[pos] = bestI[pos - 1];
-        pos--;
-      }
-      bestD[pos] = s;
-      bestI[pos] = i;
-    }
+  for (let q = 0; q < nq; q++) {
+    const nn = indices.subarray(q * kk, (q + 1) * kk); // nearest first
     votes.clear();
     let top = 0;
-    for (let r = 0; r < filled; r++) {
-      const c = labelsTrain[bestI[r]];
+    for (let r = 0; r < kk; r++) {
+      const c = labelsTrain[nn[r]];
       const v = (votes.get(c) ?? 0) + 1;
       votes.set(c, v);
       top = Math.max(top, v);
     }
     // the first class in nearest-first order that reaches the top count
     let pred = -1;
-    for (let r = 0; r < filled && pred < 0; r++) if (votes.get(labelsTrain[bestI[r]]) === top) pred = labelsTrain[bestI[r]];
+    for (let r = 0; r < kk && pred < 0; r++) if (votes.get(labelsTrain[nn[r]]) === top) pred = labelsTrain[nn[r]];
     if (pred === labelsTest[q]) hit++;
   }
-  return codeTest.count > 0 ? hit / codeTest.count : NaN;
+  return hit / nq;
 }
 
 /**

@@ -3,26 +3,53 @@ import { readFileSync } from 'node:fs';
 import { closest, distance } from 'fastest-levenshtein';
 import type * as z from 'zod';
 import { UserError, showValue, type Problem } from '../errors.ts';
+import { CompareSchema, crossCheckCompare, type CompareConfig } from './compare-schema.ts';
 import { ConfigSchema, crossCheck, resolveRuleParams, type Config } from './schema.ts';
 
-export function loadConfig(file: string, sets: string[] = []): Config {
-  const raw = parseJsonFile(file);
-  for (const s of sets) applySet(raw, s);
-  return validateConfig(raw, file);
+/** A simulation config, or a comparison config (one with a "methods" key). */
+export type AnyConfig = Config | CompareConfig;
+
+export function isCompare(c: AnyConfig): c is CompareConfig {
+  return 'methods' in c;
 }
 
-/** Validates an already-parsed config; `source` names it in the error message. */
+export function loadConfig(file: string, sets: string[] = []): AnyConfig {
+  const raw = parseJsonFile(file);
+  for (const s of sets) applySet(raw, s);
+  return validateAny(raw, file);
+}
+
+/** Validates an already-parsed config of either kind; `source` names it in the error message. */
+export function validateAny(raw: unknown, source = 'config'): AnyConfig {
+  return typeof raw === 'object' && raw !== null && 'methods' in raw ? validateCompare(raw, source) : validateConfig(raw, source);
+}
+
+/** Validates an already-parsed simulation config; `source` names it in the error message. */
 export function validateConfig(raw: unknown, source = 'config'): Config {
   const result = ConfigSchema.safeParse(raw);
   const problems: Problem[] = [];
-  if (!result.success) for (const issue of result.error.issues) problems.push(...issueProblems(issue, raw));
+  if (!result.success) for (const issue of result.error.issues) problems.push(...issueProblems(ConfigSchema, issue, raw));
   problems.push(...crossCheck(raw, didYouMean));
-  if (problems.length > 0 || !result.success) {
-    const unique = dedupe(problems);
-    const n = unique.length;
-    throw new UserError(`invalid config ${source}: ${n} problem${n === 1 ? '' : 's'}`, unique);
-  }
-  return resolveRuleParams(result.data);
+  report(problems, result.success, source);
+  return resolveRuleParams(result.data!);
+}
+
+export function validateCompare(raw: unknown, source = 'config'): CompareConfig {
+  const result = CompareSchema.safeParse(raw);
+  const problems: Problem[] = [];
+  if (!result.success) for (const issue of result.error.issues) problems.push(...issueProblems(CompareSchema, issue, raw));
+  // the task modules re-check some fields the schema already rejected: one message per field
+  const flagged = new Set(problems.map((p) => p.path));
+  problems.push(...crossCheckCompare(raw).filter((p) => !flagged.has(p.path)));
+  report(problems, result.success, source);
+  return result.data!;
+}
+
+function report(problems: Problem[], parsed: boolean, source: string): void {
+  if (problems.length === 0 && parsed) return;
+  const unique = dedupe(problems);
+  const n = unique.length;
+  throw new UserError(`invalid config ${source}: ${n} problem${n === 1 ? '' : 's'}`, unique);
 }
 
 // ---- reading ------------------------------------------------------------------------
@@ -227,10 +254,10 @@ function didYouMean(word: string, options: string[]): string {
   return distance(word, best) <= 3 ? `; did you mean "${best}"?` : '';
 }
 
-function issueProblems(issue: z.core.$ZodIssue, raw: unknown): Problem[] {
+function issueProblems(schema: z.ZodType, issue: z.core.$ZodIssue, raw: unknown): Problem[] {
   const path = issue.path;
   if (issue.code === 'unrecognized_keys') {
-    const allowed = keysAt(ConfigSchema, raw, path);
+    const allowed = keysAt(schema, raw, path);
     return issue.keys.map((key) => ({
       path: formatPath([...path, key]),
       value: valueAt(raw, [...path, key]),

@@ -3,7 +3,7 @@
 // iteration, then Rayleigh-Ritz on the small projected matrix. A full d×d eigendecomposition
 // (ml-matrix, ml-pca) costs O(d³) with a slow constant; this is O(iters·(k+10)·d²).
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { Counter } from '../random.ts';
+import { Counter, STREAM } from '../random.ts';
 import { gramRowsCpu } from './cpu.ts';
 
 export interface TopEigenOptions {
@@ -121,7 +121,7 @@ export async function topEigen(C: Float64Array, d: number, k: number, opts: TopE
   if (!(k >= 1 && k <= d)) throw new Error(`topEigen: k=${k} must be in [1, ${d}]`);
   const p = Math.min(d, k + (opts.oversample ?? 10));
   const iters = opts.iters ?? 20;
-  const rng = new Counter(opts.seed ?? 0, 0x70bc);
+  const rng = new Counter(opts.seed ?? 0, STREAM.eigenInit);
   let Q: Float64Array = new Float64Array(p * d);
   for (let i = 0; i < Q.length; i++) Q[i] = rng.normal();
   orthonormalize(Q, d, p, rng);

@@ -1,8 +1,15 @@
 import { describe, expect, test } from 'vitest';
-import { applySet, loadConfig, validateConfig } from '../../bin/config/load.ts';
+import { applySet, isCompare, loadConfig as loadAny, validateConfig } from '../../bin/config/load.ts';
 import { UserError, formatError } from '../../bin/errors.ts';
 import { builtinRules } from '../../rules/index.ts';
 import { fixture, walk, writeTemp } from './fixture.ts';
+
+/** A simulation config (the fixture is one). */
+function loadConfig(file: string, sets: string[] = []) {
+  const c = loadAny(file, sets);
+  if (isCompare(c)) throw new Error('expected a simulation config');
+  return c;
+}
 
 function problemsOf(fn: () => unknown): UserError {
   try {

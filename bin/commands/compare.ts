@@ -1,0 +1,130 @@
+// `springtail run` on a comparison config: builds the task, fits and scores each method in turn,
+// writes the run directory and prints a methods × metrics table.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { BackendUnavailable } from '../../sim/backend.ts';
+import { selectDevice } from '../../sim/select.ts';
+import { compareOne, type MethodResult, type MetricValue } from '../../tasks/compare.ts';
+import { makeTask } from '../../tasks/registry.ts';
+import type { Task } from '../../tasks/task.ts';
+import { type CompareConfig, methodKey } from '../config/compare-schema.ts';
+import { RunFailure, UserError } from '../errors.ts';
+import { makeRunDir, writeFileAtomic, writeJsonAtomic } from '../fsutil.ts';
+import { createProgress, type Progress } from '../progress.ts';
+
+export interface CompareSummary {
+  task: { kind: string; dim: number; train: number; test: number; latents: string[]; classes: number };
+  seed: number;
+  backend: string;
+  device: string;
+  methods: Record<string, Record<string, MetricValue>>;
+  details: Record<string, MethodResult['details']>;
+  timings: { task_s: number; total_s: number };
+}
+
+const clock = () => performance.now() / 1000;
+
+function buildTask(config: CompareConfig): Task {
+  try {
+    return makeTask(config.task, config.seed);
+  } catch (e) {
+    // a missing or corrupt data file (IDX) is bad input, named by the task module
+    throw new UserError(`task ${config.task.kind}: ${(e as Error).message}`);
+  }
+}
+
+export async function compareCommand(config: CompareConfig, opts: { out?: string; quiet?: boolean }): Promise<CompareSummary> {
+  const t0 = clock();
+  const task = buildTask(config);
+  const tTask = clock();
+  let device;
+  try {
+    device = await selectDevice(config.backend);
+  } catch (e) {
+    if (e instanceof BackendUnavailable) throw new RunFailure(`backend ${config.backend}: ${e.message}`);
+    throw e;
+  }
+  const dir = makeRunDir(config.name, opts.out);
+  writeJsonAtomic(join(dir, 'config.json'), config);
+  mkdirSync(join(dir, 'codes'), { recursive: true });
+  process.stderr.write(
+    `${config.name}: task ${task.name} (${task.train.count} train / ${task.test.count} test, ${task.dim} values), ${config.methods.length} methods; device ${device.note}; writing ${dir}\n`,
+  );
+
+  const summary: CompareSummary = {
+    task: { kind: config.task.kind, dim: task.dim, train: task.train.count, test: task.test.count, latents: task.latentNames, classes: task.classes },
+    seed: config.seed,
+    backend: device.kind,
+    device: device.gpu?.adapterInfo ?? 'cpu',
+    methods: {},
+    details: {},
+    timings: { task_s: tTask - t0, total_s: 0 },
+  };
+  const codesIndex: Record<string, { file: string; rows: number; cols: number }> = {};
+  try {
+    for (const spec of config.methods) {
+      const key = methodKey(spec);
+      const backend = spec.kind === 'pca' || spec.kind === 'autoencoder' ? device.kind : 'cpu';
+      process.stderr.write(`${config.name}: ${key} on ${backend}\n`);
+      let bar: Progress | null = null;
+      const result = await compareOne(
+        task,
+        spec,
+        {
+          seed: config.seed,
+          backend,
+          gpu: backend === 'webgpu' ? device.gpu : undefined,
+          progress: (done, total, label) => {
+            bar ??= createProgress(total, `${key} ${label}`);
+            bar.update(done);
+          },
+        },
+        config.metrics,
+      ).finally(() => (bar as Progress | null)?.stop());
+      summary.methods[key] = result.metrics;
+      summary.details[key] = result.details;
+      const file = `codes/${key}.test.f32`;
+      writeFileAtomic(join(dir, file), new Uint8Array(result.testCodes.buffer, result.testCodes.byteOffset, result.testCodes.byteLength));
+      codesIndex[key] = { file, rows: task.test.count, cols: result.details.code_dim };
+      summary.timings.total_s = clock() - t0;
+      // written after every method, so a run stopped part-way keeps what it finished
+      writeJsonAtomic(join(dir, 'summary.json'), summary);
+    }
+    writeFileAtomic(join(dir, 'codes/labels.test.i32'), new Uint8Array(task.test.labels.buffer.slice(0)));
+    writeJsonAtomic(join(dir, 'codes/index.json'), { dtype: 'float32', layout: 'rows x cols', labels: 'labels.test.i32', methods: codesIndex });
+  } finally {
+    device.gpu?.release();
+  }
+  if (!opts.quiet) process.stdout.write(`${formatTable(summary)}\nrun directory: ${dir}\n`);
+  return summary;
+}
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v) || Number.isInteger(v)) return String(v);
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(2) : v.toPrecision(4);
+}
+
+/** Methods as rows, metrics as columns (r² expanded per latent). */
+export function formatTable(s: CompareSummary): string {
+  const cols: string[] = [];
+  for (const m of Object.values(s.methods))
+    for (const [k, v] of Object.entries(m)) {
+      const names = typeof v === 'number' ? [k] : Object.keys(v).map((l) => `${k}.${l}`);
+      for (const n of names) if (!cols.includes(n)) cols.push(n);
+    }
+  // fit_seconds last
+  cols.sort((a, b) => Number(a === 'fit_seconds') - Number(b === 'fit_seconds'));
+  const cell = (m: Record<string, MetricValue>, c: string): string => {
+    const [k, l] = c.split('.');
+    const v = m[k];
+    if (v === undefined) return '-';
+    if (typeof v === 'number') return fmt(v);
+    return l !== undefined && v[l] !== undefined ? fmt(v[l]) : '-';
+  };
+  const header = ['method', ...cols];
+  const body = Object.entries(s.methods).map(([name, m]) => [name, ...cols.map((c) => cell(m, c))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [`${s.task.kind} (${s.task.train} train / ${s.task.test} test), ${s.backend}`, line(header), ...body.map(line)].join('\n');
+}
