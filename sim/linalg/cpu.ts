@@ -124,6 +124,8 @@ function gramModule(): Promise<WebAssembly.Module> {
 export async function prepareGramCpu(): Promise<void> {
   await gramModule();
   await gramCpu(new Float32Array(256 * 784), 256, 784, { threads: 1 });
+  // and start the worker pool, which a first threaded call would otherwise pay for (50-100 ms)
+  await gramCpu(new Float32Array(256 * 784), 256, 784, { threads: os.availableParallelism() });
 }
 
 type GramFn = (x: number, rows: number, dp: number, tot: number, rb: number, i0: number, i1: number) => void;

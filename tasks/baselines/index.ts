@@ -21,7 +21,12 @@ export function methodBackends(kind: MethodSpec['kind']): readonly string[] {
 
 /** One-time work (building and compiling kernels) kept out of fit_seconds, as library import is for the peers. */
 export async function prepareMethod(spec: MethodSpec, task: Task, ctx: FitContext): Promise<void> {
-  if (spec.kind === 'pca' && ctx.backend === 'cpu') await prepareGramCpu();
+  if (spec.kind === 'pca' && ctx.backend === 'cpu') {
+    await prepareGramCpu();
+    // a small fit compiles the JS of the eigensolver, as scikit-learn's is compiled ahead of time
+    const x = new Float32Array(300 * 64).map((_, i) => Math.sin(i * 0.37));
+    await fitPca(x, 300, 64, 8, { seed: 1 });
+  }
   if (spec.kind === 'autoencoder') {
     const { prepareAutoencoder, AUTOENCODER_DEFAULTS } = await import('./autoencoder.ts');
     await prepareAutoencoder(task.dim, { ...AUTOENCODER_DEFAULTS, ...spec }, ctx);
