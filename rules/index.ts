@@ -1,10 +1,12 @@
 // Every built-in rule by the name a config uses.
 import type { RuleDef } from '../sim/compiler/rule.ts';
-import { hebbian, oja } from './hebbian.ts';
+import { bcm, cubicHebbian, hebbian, oja } from './hebbian.ts';
 import { keyedDistance } from './keyed-distance.ts';
 
 export const builtinRules: Record<string, RuleDef> = {
   [hebbian.name]: hebbian,
   [oja.name]: oja,
+  [bcm.name]: bcm,
+  [cubicHebbian.name]: cubicHebbian,
   [keyedDistance.name]: keyedDistance,
 };

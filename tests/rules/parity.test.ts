@@ -1,0 +1,110 @@
+// cpu/webgpu parity of the BCM and cubic Hebbian rules (SPEC §3, §4), following the shared suite
+// (tests/parity/parity.test.ts): the cpu backend with one thread is the reference; cpu with two
+// threads must be bit-identical; webgpu must be within 1e-5 relative error after one step and 1e-4
+// after 100 plastic steps. WebGPU unavailable → skipped with the reason (fails under
+// SPRINGTAIL_REQUIRE_WEBGPU=1).
+import { describe, expect, it } from 'vitest';
+import { bcm, cubicHebbian } from '../../rules/hebbian.ts';
+import type { Backend, BackendInit, NetworkState } from '../../sim/backend.ts';
+import { fromLayers, randomTensor, type LayersSpec } from '../../sim/build.ts';
+import { compileRule } from '../../sim/compiler/compile.ts';
+import type { RuleDef } from '../../sim/compiler/rule.ts';
+import { inputSize, type SynapseTensor } from '../../sim/tensor.ts';
+import { type BackendKind, createBackend, defaultPlasticity, mixedTensor, ojaSpec, relErr, samples } from '../parity/fixtures.ts';
+import { useWebgpu } from '../parity/webgpu-availability.ts';
+
+const webgpu = useWebgpu();
+
+const ONE_STEP_TOL = 1e-5;
+const LONG_RUN_TOL = 1e-4;
+
+const KINDS: { kind: BackendKind; exact: boolean }[] = [
+  { kind: 'cpu2', exact: true },
+  { kind: 'webgpu', exact: false },
+];
+
+interface Result {
+  state: NetworkState;
+  device: string;
+}
+
+async function simulate(kind: BackendKind, init: BackendInit, chunks: number[], seed = 1): Promise<Result> {
+  const b: Backend = await createBackend(kind, init);
+  try {
+    const nIn = inputSize(init.tensor);
+    for (const [i, T] of chunks.entries()) expect((await b.run(T, samples(T, nIn, seed + i))).firstBadStep, 'no NaN/Inf').toBe(-1);
+    return { state: await b.readState(), device: b.device };
+  } finally {
+    await b.dispose();
+  }
+}
+
+const FIELDS = ['a', 'v', 'w', 'theta', 'terms'] as const;
+
+function bitEqual(a: Float32Array, b: Float32Array): boolean {
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  return a.length === b.length && x.every((v, i) => v === y[i]);
+}
+
+function compare(out: Result, ref: Result, exact: boolean, tol: number): Record<string, number> {
+  const errs: Record<string, number> = {};
+  for (const f of FIELDS) {
+    if (exact) expect(bitEqual(out.state[f], ref.state[f]), `${f} bit-identical`).toBe(true);
+    else {
+      errs[f] = relErr(out.state[f], ref.state[f]);
+      expect(errs[f], `relative error of ${f}`).toBeLessThan(tol);
+    }
+  }
+  return errs;
+}
+
+const refs = new Map<string, Promise<Result>>();
+const reference = (key: string, init: () => BackendInit, chunks: number[]) => {
+  if (!refs.has(key)) refs.set(key, simulate('cpu', init(), chunks));
+  return refs.get(key)!;
+};
+
+// Parameters large enough that one step changes the weights visibly (a vacuous comparison of
+// unchanged weights would prove nothing).
+const RULES: [string, RuleDef, Record<string, number>][] = [
+  ['bcm', bcm, { eta: 0.05, tau: 5 }],
+  ['cubic-hebbian', cubicHebbian, { eta: 0.05 }],
+  ['cubic-hebbian (faninExp 0.35, shrink)', cubicHebbian, { eta: 0.05, faninExp: 0.35, shrinkAbove: 0.3 }],
+];
+const TENSORS: [string, () => SynapseTensor][] = [
+  ['mixed E/I layers, 2 segments, 2 organisms, inputs', () => mixedTensor(7)],
+  ['random fan-in, all excitatory, 2 organisms', () => randomTensor({ organisms: 2, neurons: 40, fanIn: 8, seed: 3, wInit: 0.4, soma: 'sigmoid', gain: 4, theta: 0.5 })],
+];
+
+/** input → hidden with rectified units (BCM and the cubic rule want post ≥ 0). */
+const reluSpec: LayersSpec = { ...ojaSpec, layers: [ojaSpec.layers[0], { ...ojaSpec.layers[1], soma: { f: 'relu' } }] };
+
+describe.each(KINDS)('$kind against cpu (1 thread)', ({ kind, exact }) => {
+  for (const [tname, tensor] of TENSORS) {
+    it.for(RULES)(`one step: %s on ${tname}`, { timeout: 60_000 }, async ([rname, def, params], ctx) => {
+      if (kind === 'webgpu') webgpu.need(ctx);
+      const init = (): BackendInit => ({ tensor: tensor(), rule: compileRule(def, params), plasticity: defaultPlasticity, maxChunk: 1 });
+      const ref = await reference(`1:${tname}:${rname}`, init, [1]);
+      expect(relErr(ref.state.w, init().tensor.w), 'weights moved').toBeGreaterThan(1e-4);
+      compare(await simulate(kind, init(), [1]), ref, exact, ONE_STEP_TOL);
+    });
+  }
+
+  const long: [string, () => SynapseTensor, RuleDef, Record<string, number>][] = [
+    ['bcm, input → relu units', () => fromLayers(reluSpec, 2), bcm, { eta: 0.02, tau: 10 }],
+    ['bcm, mixed E/I layers (sigmoid, homeostasis, 2 segments)', () => mixedTensor(5), bcm, { eta: 0.2, tau: 10 }],
+    ['cubic-hebbian, input → relu units', () => fromLayers(reluSpec, 2), cubicHebbian, { eta: 0.1, faninExp: 0.35 }],
+    ['cubic-hebbian, mixed E/I layers (sigmoid, homeostasis, 2 segments)', () => mixedTensor(5), cubicHebbian, { eta: 0.1, faninExp: 0.35 }],
+  ];
+  it.for(long)('100 plastic steps in 4 runs: %s', { timeout: 120_000 }, async ([rname, tensor, def, params], ctx) => {
+    if (kind === 'webgpu') webgpu.need(ctx);
+    const init = (): BackendInit => ({ tensor: tensor(), rule: compileRule(def, params), plasticity: { wMin: 0, wMax: 10, normalize: 'none', normalizeTarget: 1 }, maxChunk: 25 });
+    const chunks = [25, 25, 25, 25];
+    const ref = await reference(`long:${rname}`, init, chunks);
+    // not vacuous: learning moved the weights well away from their initial values
+    expect(relErr(ref.state.w, init().tensor.w)).toBeGreaterThan(0.05);
+    const errs = compare(await simulate(kind, init(), chunks), ref, exact, LONG_RUN_TOL);
+    if (!exact) console.info(`[rules parity] ${kind} after 100 ${rname} steps: ${Object.entries(errs).map(([k, e]) => `${k} ${e.toExponential(1)}`).join(', ')}`);
+  });
+});
