@@ -44,7 +44,7 @@ function summarizeSim(c: Config): string {
   const n = c.network.projections.length;
   return (
     `${c.name}: ${c.network.layers.length} layers (${layers}), ${n} projection${n === 1 ? '' : 's'}, ` +
-    `rule ${c.rule.name}${params ? ` (${params})` : ''}, stimulus ${c.stimulus.kind} dim ${c.stimulus.kind === 'bars' ? c.stimulus.side ** 2 : c.stimulus.dim}, ` +
+    `rule ${c.rule.name}${params ? ` (${params})` : ''}${c.rule.define ? ` defined in the config: dw = ${c.rule.define.update}` : ''}, stimulus ${c.stimulus.kind} dim ${c.stimulus.kind === 'bars' ? c.stimulus.side ** 2 : c.stimulus.dim}, ` +
     `${c.steps} steps, backend ${c.backend}, seed ${c.seed}`
   );
 }

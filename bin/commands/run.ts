@@ -1,7 +1,6 @@
 // `springtail run`: config → tensor + compiled rule → backend → chunks of fused steps, with
 // metrics at log points, a divergence guard and a run directory (SPEC §9).
 import { join } from 'node:path';
-import { builtinRules } from '../../rules/index.ts';
 import { BackendUnavailable } from '../../sim/backend.ts';
 import { fromLayers } from '../../sim/build.ts';
 import { compileRule, RuleError } from '../../sim/compiler/compile.ts';
@@ -9,7 +8,7 @@ import { createBackend } from '../../sim/select.ts';
 import { inputSize, neuronCount, synapseCount, tensorBytes } from '../../sim/tensor.ts';
 import { makeProbe, probeMetrics } from '../../tasks/probe.ts';
 import { makeStimulus } from '../../tasks/stimulus.ts';
-import type { Config } from '../config/schema.ts';
+import { ruleDef, type Config } from '../config/schema.ts';
 import { RunFailure, UserError } from '../errors.ts';
 import { appendLine, makeRunDir, writeFileAtomic, writeJsonAtomic } from '../fsutil.ts';
 import { createProgress } from '../progress.ts';
@@ -35,7 +34,7 @@ export interface RunSummary {
 export async function runCommand(config: Config, opts: RunOptions): Promise<RunSummary> {
   const clock = () => performance.now() / 1000;
   const t0 = clock();
-  const def = builtinRules[config.rule.name];
+  const def = ruleDef(config);
   let rule;
   try {
     rule = compileRule(def, config.rule.params);

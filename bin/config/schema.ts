@@ -1,8 +1,10 @@
 // Simulation config schema (SPEC §9): a network, a rule and a stimulus.
 import * as z from 'zod';
 import { builtinRules } from '../../rules/index.ts';
+import { compileRule, RuleError } from '../../sim/compiler/compile.ts';
+import type { RuleDef } from '../../sim/compiler/rule.ts';
 import type { Problem } from '../errors.ts';
-import { finite, int, isInt, isRec, list, name, nonNegative, obj, oneOf, positive, sign, unitInterval, variants, type Rec } from './zod-helpers.ts';
+import { finite, int, isInt, isRec, list, name, NAME_RE, nonNegative, obj, oneOf, positive, sign, unitInterval, variants, type Rec } from './zod-helpers.ts';
 
 const Soma = obj({
   f: oneOf(['relu', 'clamp01', 'sigmoid', 'linear']).default('relu'),
@@ -47,6 +49,27 @@ const Projection = obj({
   plastic: z.boolean({ error: 'boolean' }).default(true),
 });
 
+const expression = () => z.string({ error: 'expression (string), e.g. "eta * pre * post"' });
+const docText = () => z.string({ error: 'string' });
+
+/** A per-synapse slot or per-neuron term of a user-defined rule. */
+const StateVar = obj({ init: finite(), update: expression() });
+
+/** A learning rule defined in the config (SPEC §4): the same data as a built-in RuleDef. */
+const RuleDefine = obj({
+  doc: docText().optional(),
+  params: z
+    .record(z.string(), obj({ default: finite(), min: finite().optional(), max: finite().optional(), doc: docText().optional() }), {
+      error: 'object of parameters { default, min?, max?, doc? }',
+    })
+    .default({}),
+  slots: z.record(z.string(), StateVar, { error: 'object of slots { init, update }' }).optional(),
+  terms: z.record(z.string(), StateVar, { error: 'object of terms { init, update }' }).optional(),
+  update: expression(),
+  contribution: expression().optional(),
+  segment: expression().optional(),
+});
+
 const Stimulus = variants(
   ['bars', 'gaussian'],
   [
@@ -76,6 +99,8 @@ export const ConfigSchema = obj({
   rule: obj({
     name: z.string({ error: 'rule name (string)' }),
     params: z.record(z.string(), z.number({ error: 'number' }), { error: 'object of numbers' }).default({}),
+    /** Defines the rule here instead of naming a built-in one (see configs/README.md). */
+    define: RuleDefine.optional(),
   }),
   plasticity: obj({
     // null: unbounded (Oja needs no clip, and then a too-high rate really diverges)
@@ -190,37 +215,159 @@ export function crossCheck(raw: unknown, suggest: (word: string, options: string
   }
 
   const rule = isRec(raw.rule) ? raw.rule : undefined;
-  if (rule && typeof rule.name === 'string') {
-    const known = Object.keys(builtinRules);
+  if (rule) out.push(...checkRule(rule, suggest));
+  return out;
+}
+
+type ParamSpec = { min?: number; max?: number };
+
+function checkRule(rule: Rec, suggest: (word: string, options: string[]) => string): Problem[] {
+  const out: Problem[] = [];
+  if (typeof rule.name !== 'string') return out;
+  const known = Object.keys(builtinRules);
+  let specs: Record<string, ParamSpec> | undefined;
+  let whose: string;
+  if (rule.define !== undefined) {
+    whose = `the rule "${rule.name}" defined in rule.define`;
+    if (Object.hasOwn(builtinRules, rule.name)) {
+      out.push({ path: 'rule.name', value: rule.name, expected: `a name that is not a built-in rule (${list(known)}) when rule.define is given` });
+    } else if (!NAME_RE.test(rule.name)) {
+      out.push({ path: 'rule.name', value: rule.name, expected: `string matching ${NAME_RE} (the name of the rule rule.define defines)` });
+    }
+    if (isRec(rule.define)) {
+      out.push(...checkDefine(String(rule.name), rule.define));
+      if (isRec(rule.define.params)) {
+        specs = {};
+        for (const [k, p] of Object.entries(rule.define.params)) {
+          specs[k] = isRec(p) ? { min: typeof p.min === 'number' ? p.min : undefined, max: typeof p.max === 'number' ? p.max : undefined } : {};
+        }
+      } else if (rule.define.params === undefined) specs = {};
+    }
+  } else {
+    whose = `rule "${rule.name}"`;
     const def = Object.hasOwn(builtinRules, rule.name) ? builtinRules[rule.name] : undefined;
     if (!def) {
-      out.push({ path: 'rule.name', value: rule.name, expected: `a known rule: ${list(known)}${suggest(rule.name, known)}` });
-    } else if (isRec(rule.params)) {
-      const allowed = Object.keys(def.params);
-      for (const [k, v] of Object.entries(rule.params)) {
-        const spec = Object.hasOwn(def.params, k) ? def.params[k] : undefined;
-        if (!spec) {
-          out.push({
-            path: `rule.params.${k}`,
-            value: v,
-            expected: `a parameter of rule "${rule.name}": ${list(allowed)}${suggest(k, allowed)}`,
-          });
-        } else if (typeof v === 'number' && ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max))) {
-          out.push({
-            path: `rule.params.${k}`,
-            value: v,
-            expected: `number in [${spec.min ?? '-inf'}, ${spec.max ?? 'inf'}]`,
-          });
-        }
+      out.push({ path: 'rule.name', value: rule.name, expected: `a known rule: ${list(known)}${suggest(rule.name, known)} (or define one under rule.define)` });
+    } else specs = def.params;
+  }
+  if (specs && isRec(rule.params)) {
+    const allowed = Object.keys(specs);
+    for (const [k, v] of Object.entries(rule.params)) {
+      const spec = Object.hasOwn(specs, k) ? specs[k] : undefined;
+      if (!spec) {
+        out.push({
+          path: `rule.params.${k}`,
+          value: v,
+          expected: allowed.length ? `a parameter of ${whose}: ${list(allowed)}${suggest(k, allowed)}` : `nothing: ${whose} has no parameters`,
+        });
+      } else if (typeof v === 'number' && ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max))) {
+        out.push({ path: `rule.params.${k}`, value: v, expected: `number in [${spec.min ?? '-inf'}, ${spec.max ?? 'inf'}]` });
       }
     }
   }
   return out;
 }
 
+/**
+ * Compiles every part of a rule definition on its own (the others replaced by constants), so each
+ * compiler error lands on the path of the part it is about. Parts with the wrong type are left to
+ * the schema; names of badly typed params, slots and terms still count as declared.
+ */
+function checkDefine(ruleName: string, d: Rec): Problem[] {
+  const out: Problem[] = [];
+  const at = 'rule.define';
+  // `__proto__` would set the prototype of the objects the compiler builds instead of a key
+  for (const kind of ['params', 'slots', 'terms'] as const) {
+    const group = d[kind];
+    if (isRec(group) && Object.hasOwn(group, '__proto__')) {
+      out.push({ path: `${at}.${kind}.__proto__`, value: undefined, expected: '', message: 'name not allowed' });
+    }
+  }
+  if (out.length) return out;
+  const params: RuleDef['params'] = {};
+  if (isRec(d.params)) {
+    for (const [k, p] of Object.entries(d.params)) {
+      const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+      const dflt = isRec(p) ? num(p.default) : undefined;
+      const min = isRec(p) ? num(p.min) : undefined;
+      const max = isRec(p) ? num(p.max) : undefined;
+      params[k] = { default: dflt ?? 0 };
+      if (min !== undefined && max !== undefined && min > max) {
+        out.push({ path: `${at}.params.${k}`, value: { min, max }, expected: 'min <= max' });
+      } else if (dflt !== undefined && ((min !== undefined && dflt < min) || (max !== undefined && dflt > max))) {
+        out.push({ path: `${at}.params.${k}.default`, value: dflt, expected: `number in [${min ?? '-inf'}, ${max ?? 'inf'}] (the parameter's min and max)` });
+      }
+    }
+  }
+  const states = (v: unknown) => (isRec(v) ? Object.keys(v) : []);
+  const slotNames = states(d.slots);
+  const termNames = states(d.terms);
+  const blank = (names: string[]) => Object.fromEntries(names.map((n) => [n, { init: 0, update: '0' }]));
+  const base: RuleDef = { name: ruleName, params: {}, update: '0' };
+  /** The compiler's message without the `rule "name": ` and `<label>, ` prefixes the path replaces. */
+  const tryCompile = (def: RuleDef, path: string, label?: string): boolean => {
+    try {
+      compileRule(def);
+      return true;
+    } catch (e) {
+      if (!(e instanceof RuleError)) throw e;
+      let m = e.message;
+      const prefix = `rule "${ruleName}": `;
+      if (m.startsWith(prefix)) m = m.slice(prefix.length);
+      if (label && m.startsWith(`${label}, `)) m = m.slice(label.length + 2);
+      out.push({ path, value: undefined, expected: '', message: m });
+      return false;
+    }
+  };
+  // names first: each parameter, slot and term alone
+  let namesOk = true;
+  const goodParams: RuleDef['params'] = {};
+  for (const k of Object.keys(params)) {
+    if (tryCompile({ ...base, params: { [k]: params[k] } }, `${at}.params.${k}`)) goodParams[k] = params[k];
+    else namesOk = false;
+  }
+  for (const [kind, names] of [['slots', slotNames], ['terms', termNames]] as const) {
+    for (const n of names) namesOk = tryCompile({ ...base, params: goodParams, [kind]: blank([n]) }, `${at}.${kind}.${n}`) && namesOk;
+  }
+  for (const n of termNames) {
+    if (slotNames.includes(n)) {
+      out.push({ path: `${at}.terms.${n}`, value: undefined, expected: '', message: `name '${n}' is already a slot (slot and term names must be distinct)` });
+      namesOk = false;
+    }
+  }
+  if (!namesOk) return out;
+  // then each expression with every name declared
+  const decl: RuleDef = { ...base, params, slots: blank(slotNames), terms: blank(termNames) };
+  const src = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const update = src(d.update);
+  if (update !== undefined) tryCompile({ ...decl, update }, `${at}.update`, 'update');
+  const contribution = src(d.contribution);
+  if (contribution !== undefined) tryCompile({ ...decl, contribution }, `${at}.contribution`, 'contribution');
+  const segment = src(d.segment);
+  if (segment !== undefined) tryCompile({ ...decl, segment }, `${at}.segment`, 'segment');
+  for (const [kind, label] of [['slots', 'slot'], ['terms', 'term']] as const) {
+    const group = d[kind];
+    if (!isRec(group)) continue;
+    for (const [n, v] of Object.entries(group)) {
+      const u = isRec(v) ? src(v.update) : undefined;
+      if (u === undefined) continue;
+      const def: RuleDef = { ...decl, [kind]: { ...decl[kind], [n]: { init: 0, update: u } } };
+      tryCompile(def, `${at}.${kind}.${n}.update`, `${label} '${n}'`);
+    }
+  }
+  return out;
+}
+
+/** The definition of the config's rule: its own `rule.define`, or the built-in one it names. */
+export function ruleDef(config: Config): RuleDef {
+  const d = config.rule.define;
+  if (!d) return builtinRules[config.rule.name];
+  return { name: config.rule.name, ...d };
+}
+
 /** The rule's defaults overlaid with the config's params, so a resolved config is self-contained. */
 export function resolveRuleParams(config: Config): Config {
-  const def = builtinRules[config.rule.name];
+  const def = ruleDef(config);
   const params: Record<string, number> = {};
   for (const [k, p] of Object.entries(def.params)) params[k] = p.default;
   return { ...config, rule: { ...config.rule, params: { ...params, ...config.rule.params } } };
