@@ -25,6 +25,7 @@ const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|software|cpu/i;
  * The device for dense kernels (baselines): cpu, or a WebGPU device. `auto` takes webgpu only on a
  * hardware adapter: on SwiftShader a 784² Gram matrix takes ~56 s against ~0.3 s on the cpu.
  */
+/** The caller releases `gpu` when present, also when kind is 'cpu'. */
 export async function selectDevice(choice: BackendChoice): Promise<{ kind: 'cpu' | 'webgpu'; gpu?: Gpu; note: string }> {
   if (choice === 'cpu') return { kind: 'cpu', note: 'cpu (asked for)' };
   let gpu: Gpu;
@@ -36,8 +37,9 @@ export async function selectDevice(choice: BackendChoice): Promise<{ kind: 'cpu'
     return { kind: 'cpu', note: `cpu (auto: webgpu unavailable: ${e.message})` };
   }
   if (choice === 'auto' && SOFTWARE_ADAPTER.test(gpu.adapterInfo)) {
-    gpu.release();
-    return { kind: 'cpu', note: `cpu (auto: the WebGPU adapter is a software rasterizer: ${gpu.adapterInfo}; --backend webgpu forces it)` };
+    // Kept, and released by the caller at the end: destroying the device while the cpu kernels'
+    // worker threads ran has aborted the process (glibc __pthread_tpp_change_priority, 2 of 3 runs).
+    return { kind: 'cpu', gpu, note: `cpu (auto: the WebGPU adapter is a software rasterizer: ${gpu.adapterInfo}; --backend webgpu forces it)` };
   }
   return { kind: 'webgpu', gpu, note: choice === 'auto' ? `webgpu (auto: hardware adapter ${gpu.adapterInfo})` : `webgpu (asked for: ${gpu.adapterInfo})` };
 }
