@@ -4,10 +4,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BackendUnavailable } from '../../sim/backend.ts';
 import { selectDevice } from '../../sim/select.ts';
+import { MethodDiverged } from '../../tasks/baselines/bio.ts';
+import { methodBackends, type MethodSpec } from '../../tasks/baselines/index.ts';
 import { compareOne, type MethodResult, type MetricValue } from '../../tasks/compare.ts';
 import { makeTask } from '../../tasks/registry.ts';
 import type { Task } from '../../tasks/task.ts';
-import { type CompareConfig, methodKey } from '../config/compare-schema.ts';
+import { compileRule, RuleError } from '../../sim/compiler/compile.ts';
+import { type CompareConfig, methodKey, type MethodConfig } from '../config/compare-schema.ts';
+import { ruleDef } from '../config/schema.ts';
 import { RunFailure, UserError } from '../errors.ts';
 import { makeRunDir, writeFileAtomic, writeJsonAtomic } from '../fsutil.ts';
 import { createProgress, type Progress } from '../progress.ts';
@@ -33,6 +37,20 @@ function buildTask(config: CompareConfig): Task {
   }
 }
 
+/** Config → what tasks/ runs: a bio method's rule is compiled here (tasks/ does not import rules/). */
+function toMethodSpec(m: MethodConfig): MethodSpec {
+  if (m.kind !== 'bio') return m;
+  let rule;
+  try {
+    rule = compileRule(ruleDef(m), m.rule.params);
+  } catch (e) {
+    if (e instanceof RuleError) throw new UserError(`${methodKey(m)}: rule: ${e.message}`);
+    throw e;
+  }
+  const pl = m.plasticity;
+  return { ...m, rule, plasticity: { ...pl, wMin: pl.wMin ?? -Infinity, wMax: pl.wMax ?? Infinity } };
+}
+
 export async function compareCommand(config: CompareConfig, opts: { out?: string; quiet?: boolean }): Promise<CompareSummary> {
   const t0 = clock();
   const task = buildTask(config);
@@ -55,7 +73,7 @@ export async function compareCommand(config: CompareConfig, opts: { out?: string
     task: { kind: config.task.kind, dim: task.dim, train: task.train.count, test: task.test.count, latents: task.latentNames, classes: task.classes },
     seed: config.seed,
     backend: device.kind,
-    device: device.gpu?.adapterInfo ?? 'cpu',
+    device: device.kind === 'webgpu' ? device.gpu!.adapterInfo : 'cpu',
     methods: {},
     details: {},
     timings: { task_s: tTask - t0, total_s: 0 },
@@ -64,12 +82,12 @@ export async function compareCommand(config: CompareConfig, opts: { out?: string
   try {
     for (const spec of config.methods) {
       const key = methodKey(spec);
-      const backend = spec.kind === 'pca' || spec.kind === 'autoencoder' ? device.kind : 'cpu';
+      const backend = methodBackends(spec.kind).includes(device.kind) ? device.kind : 'cpu';
       process.stderr.write(`${config.name}: ${key} on ${backend}\n`);
       let bar: Progress | null = null;
       const result = await compareOne(
         task,
-        spec,
+        toMethodSpec(spec),
         {
           seed: config.seed,
           backend,
@@ -80,7 +98,12 @@ export async function compareCommand(config: CompareConfig, opts: { out?: string
           },
         },
         config.metrics,
-      ).finally(() => (bar as Progress | null)?.stop());
+      )
+        .catch((e) => {
+          if (e instanceof MethodDiverged) throw new RunFailure(`${key}: ${e.message}; run directory ${dir} keeps the methods finished before it`);
+          throw e;
+        })
+        .finally(() => (bar as Progress | null)?.stop());
       summary.methods[key] = result.metrics;
       summary.details[key] = result.details;
       const file = `codes/${key}.test.f32`;

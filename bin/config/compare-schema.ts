@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { validateCircles } from '../../tasks/circles.ts';
 import { validateGlider } from '../../tasks/glider.ts';
 import type { Problem } from '../errors.ts';
+import { crossCheck, Network, Plasticity, Rule } from './schema.ts';
 import { int, isInt, isRec, list, name, nonNegative, obj, oneOf, positive, unitInterval, variants, type Rec } from './zod-helpers.ts';
 
 const range = () => z.tuple([z.number(), z.number()], { error: '[min, max] of numbers' });
@@ -37,7 +38,7 @@ const Task = variants(
 const methodName = { name: name().optional() };
 
 const Method = variants(
-  ['pixels', 'pca', 'umap', 'autoencoder'],
+  ['pixels', 'pca', 'umap', 'autoencoder', 'bio'],
   [
     obj({ kind: z.literal('pixels'), ...methodName }),
     obj({ kind: z.literal('pca'), components: int(1), ...methodName }),
@@ -64,6 +65,20 @@ const Method = variants(
       loss: oneOf(['sse', 'mse']).default('sse'),
       ...methodName,
     }),
+    // the simulator as a method: trained on the task's stream, its code is one layer's activity
+    obj({
+      kind: z.literal('bio'),
+      network: Network,
+      rule: Rule,
+      plasticity: Plasticity.prefault({}),
+      steps: int(1),
+      chunk: int(1, 1000).default(50),
+      /** The layer whose activity is the code. */
+      code: z.string({ error: 'layer name (string)' }),
+      /** Steps each sample is clamped for when encoding (the code is read at the last one). */
+      settle: int(1).default(3),
+      ...methodName,
+    }),
   ],
 );
 
@@ -83,9 +98,12 @@ export type CompareConfig = z.output<typeof CompareSchema>;
 export type TaskConfig = CompareConfig['task'];
 export type MethodConfig = CompareConfig['methods'][number];
 
-/** The key a method's results go under: its name, else kind plus components (e.g. "pca-3"). */
-export function methodKey(m: { kind: string; name?: string; components?: number }): string {
-  return m.name ?? (m.kind === 'pixels' ? 'pixels' : `${m.kind}-${m.components}`);
+/** The key a method's results go under: its name, else kind plus components (e.g. "pca-3") or rule. */
+export function methodKey(m: { kind: string; name?: string; components?: number; rule?: { name?: unknown } }): string {
+  if (m.name !== undefined) return m.name;
+  if (m.kind === 'pixels') return 'pixels';
+  if (m.kind === 'bio') return `bio-${typeof m.rule?.name === 'string' ? m.rule.name : 'rule'}`;
+  return `${m.kind}-${m.components}`;
 }
 
 /** Values per sample of a task, when its parameters are well-formed. */
@@ -100,7 +118,7 @@ function taskDim(t: Rec): number | undefined {
 }
 
 /** Checks across fields, on the raw object, reported together with the schema's problems. */
-export function crossCheckCompare(raw: unknown): Problem[] {
+export function crossCheckCompare(raw: unknown, suggest: (word: string, options: string[]) => string): Problem[] {
   const out: Problem[] = [];
   if (!isRec(raw)) return out;
   const task = isRec(raw.task) ? raw.task : undefined;
@@ -118,7 +136,13 @@ export function crossCheckCompare(raw: unknown): Problem[] {
     if (dim !== undefined && isInt(m.components) && m.components > dim && m.kind !== 'umap') {
       out.push({ path: `methods[${i}].components`, value: m.components, expected: `integer 1..${dim} (the task has ${dim} values per sample)` });
     }
-    const key = methodKey({ kind: m.kind, name: typeof m.name === 'string' ? m.name : undefined, components: isInt(m.components) ? m.components : m.kind === 'umap' ? 2 : undefined });
+    if (m.kind === 'bio') out.push(...checkBio(m, `methods[${i}]`, dim, suggest));
+    const key = methodKey({
+      kind: m.kind,
+      name: typeof m.name === 'string' ? m.name : undefined,
+      components: isInt(m.components) ? m.components : m.kind === 'umap' ? 2 : undefined,
+      rule: isRec(m.rule) ? m.rule : undefined,
+    });
     const prev = keys.get(key);
     if (prev !== undefined) out.push({ path: `methods[${i}]`, value: key, expected: `a unique method (methods[${prev}] is also "${key}"; give one a "name")` });
     else keys.set(key, i);
@@ -127,6 +151,23 @@ export function crossCheckCompare(raw: unknown): Problem[] {
   const wants = Array.isArray(raw.metrics) ? raw.metrics : undefined;
   if (task && (task.kind === 'mnist' || task.kind === 'glider-checker') && train < 200 && (!wants || wants.includes('fewshot'))) {
     out.push({ path: 'task.train', value: train, expected: `integer >= 200 (the few-shot readout uses the first 200 training samples), or leave "fewshot" out of metrics (${list([...['recon_sse', 'r2', 'knn_acc', 'code_quality']])})` });
+  }
+  return out;
+}
+
+/** The simulation config's own checks on the network and rule, plus what a comparison needs. */
+function checkBio(m: Rec, at: string, dim: number | undefined, suggest: (word: string, options: string[]) => string): Problem[] {
+  const out = crossCheck({ network: m.network, rule: m.rule, plasticity: m.plasticity }, suggest).map((p) => ({ ...p, path: `${at}.${p.path}` }));
+  const layers = isRec(m.network) && Array.isArray(m.network.layers) ? m.network.layers.filter(isRec) : [];
+  if (layers.length === 0) return out;
+  const names = layers.map((l) => l.name).filter((n): n is string => typeof n === 'string');
+  const code = layers.find((l) => l.name === m.code);
+  if (typeof m.code === 'string' && !code) out.push({ path: `${at}.code`, value: m.code, expected: `a layer name: ${list(names)}${suggest(m.code, names)}` });
+  else if (code?.role === 'input') out.push({ path: `${at}.code`, value: m.code, expected: 'a hidden or output layer (the code is learned activity)' });
+  const inputs = layers.filter((l) => l.role === 'input').map((l) => l.size);
+  if (dim !== undefined && inputs.length > 0 && inputs.every(isInt)) {
+    const total = (inputs as number[]).reduce((a, b) => a + b, 0);
+    if (total !== dim) out.push({ path: `${at}.network.layers`, value: total, expected: `input layers of ${dim} neurons in total (the task has ${dim} values per sample)` });
   }
   return out;
 }

@@ -40,9 +40,10 @@ export function validateCompare(raw: unknown, source = 'config'): CompareConfig 
   if (!result.success) for (const issue of result.error.issues) problems.push(...issueProblems(CompareSchema, issue, raw));
   // the task modules re-check some fields the schema already rejected: one message per field
   const flagged = new Set(problems.map((p) => p.path));
-  problems.push(...crossCheckCompare(raw).filter((p) => !flagged.has(p.path)));
+  problems.push(...crossCheckCompare(raw, didYouMean).filter((p) => !flagged.has(p.path)));
   report(problems, result.success, source);
-  return result.data!;
+  const data = result.data!;
+  return { ...data, methods: data.methods.map((m) => (m.kind === 'bio' ? resolveRuleParams(m) : m)) };
 }
 
 function report(problems: Problem[], parsed: boolean, source: string): void {

@@ -83,6 +83,27 @@ const Stimulus = variants(
   ],
 );
 
+export const Network = obj({
+  organisms: int(1).default(1),
+  layers: z.array(Layer, { error: 'array of layers' }).min(1, { error: 'non-empty array of layers' }),
+  projections: z.array(Projection, { error: 'array of projections' }),
+});
+
+export const Rule = obj({
+  name: z.string({ error: 'rule name (string)' }),
+  params: z.record(z.string(), z.number({ error: 'number' }), { error: 'object of numbers' }).default({}),
+  /** Defines the rule here instead of naming a built-in one (see configs/README.md). */
+  define: RuleDefine.optional(),
+});
+
+export const Plasticity = obj({
+  // null: unbounded (Oja needs no clip, and then a too-high rate really diverges)
+  wMin: z.number({ error: 'finite number or null (unbounded)' }).nullable().default(0),
+  wMax: z.number({ error: 'finite number or null (unbounded)' }).nullable().default(1),
+  normalize: oneOf(['none', 'l1', 'l2', 'subtractive']).default('none'),
+  normalizeTarget: finite().default(1),
+});
+
 export const ConfigSchema = obj({
   name: name(),
   seed: int(0).default(1),
@@ -91,24 +112,9 @@ export const ConfigSchema = obj({
   chunk: int(1, 1000).default(50),
   logEvery: int(1).default(250),
   record: obj({ every: int(1), capacity: int(1) }).optional(),
-  network: obj({
-    organisms: int(1).default(1),
-    layers: z.array(Layer, { error: 'array of layers' }).min(1, { error: 'non-empty array of layers' }),
-    projections: z.array(Projection, { error: 'array of projections' }),
-  }),
-  rule: obj({
-    name: z.string({ error: 'rule name (string)' }),
-    params: z.record(z.string(), z.number({ error: 'number' }), { error: 'object of numbers' }).default({}),
-    /** Defines the rule here instead of naming a built-in one (see configs/README.md). */
-    define: RuleDefine.optional(),
-  }),
-  plasticity: obj({
-    // null: unbounded (Oja needs no clip, and then a too-high rate really diverges)
-    wMin: z.number({ error: 'finite number or null (unbounded)' }).nullable().default(0),
-    wMax: z.number({ error: 'finite number or null (unbounded)' }).nullable().default(1),
-    normalize: oneOf(['none', 'l1', 'l2', 'subtractive']).default('none'),
-    normalizeTarget: finite().default(1),
-  }).prefault({}),
+  network: Network,
+  rule: Rule,
+  plasticity: Plasticity.prefault({}),
   stimulus: Stimulus,
 });
 
@@ -359,14 +365,14 @@ function checkDefine(ruleName: string, d: Rec): Problem[] {
 }
 
 /** The definition of the config's rule: its own `rule.define`, or the built-in one it names. */
-export function ruleDef(config: Config): RuleDef {
+export function ruleDef(config: Pick<Config, 'rule'>): RuleDef {
   const d = config.rule.define;
   if (!d) return builtinRules[config.rule.name];
   return { name: config.rule.name, ...d };
 }
 
 /** The rule's defaults overlaid with the config's params, so a resolved config is self-contained. */
-export function resolveRuleParams(config: Config): Config {
+export function resolveRuleParams<C extends Pick<Config, 'rule'>>(config: C): C {
   const def = ruleDef(config);
   const params: Record<string, number> = {};
   for (const [k, p] of Object.entries(def.params)) params[k] = p.default;

@@ -4,6 +4,7 @@ import { gramCpu, prepareGramCpu } from '../../sim/linalg/cpu.ts';
 import { gramWebgpu } from '../../sim/linalg/webgpu.ts';
 import type { Task } from '../task.ts';
 import type { AutoencoderSpec } from './autoencoder.ts';
+import { type BioSpec, fitBio } from './bio.ts';
 import type { FitContext, Fitted } from './method.ts';
 import { fitPca, pcaDecode, pcaEncode } from './pca.ts';
 import type { UmapSpec } from './umap.ts';
@@ -12,11 +13,12 @@ export type MethodSpec =
   | { kind: 'pixels'; name?: string }
   | { kind: 'pca'; components: number; name?: string }
   | ({ kind: 'umap'; name?: string } & Partial<UmapSpec>)
-  | ({ kind: 'autoencoder'; name?: string } & Partial<AutoencoderSpec> & { components: number });
+  | ({ kind: 'autoencoder'; name?: string } & Partial<AutoencoderSpec> & { components: number })
+  | ({ kind: 'bio'; name?: string } & BioSpec);
 
 /** Backends a method computes on; anything else runs on the cpu whatever the run's backend. */
 export function methodBackends(kind: MethodSpec['kind']): readonly string[] {
-  return kind === 'pca' || kind === 'autoencoder' ? ['cpu', 'webgpu'] : ['cpu'];
+  return kind === 'pca' || kind === 'autoencoder' || kind === 'bio' ? ['cpu', 'webgpu'] : ['cpu'];
 }
 
 /** One-time work (building and compiling kernels) kept out of fit_seconds, as library import is for the peers. */
@@ -61,6 +63,8 @@ export async function fitMethod(spec: MethodSpec, task: Task, ctx: FitContext): 
       const { kind: _k, name: _n, ...rest } = spec;
       return fitUmap(x, count, dim, { ...UMAP_DEFAULTS, ...rest }, ctx);
     }
+    case 'bio':
+      return fitBio(task, spec, ctx);
     case 'autoencoder': {
       const { fitAutoencoder, AUTOENCODER_DEFAULTS } = await import('./autoencoder.ts');
       const { kind: _k, name: _n, ...rest } = spec;

@@ -1,0 +1,109 @@
+// The simulator as a method (issue 4 §3): a network with a compiled rule is trained on the task's
+// sample stream, then its code for a sample is the activity of one layer after the sample has been
+// clamped to the inputs for `settle` steps, read with plasticity off so scoring never trains on
+// the data it scores.
+import type { BackendChoice } from '../../sim/select.ts';
+import { createBackend } from '../../sim/select.ts';
+import type { PlasticityOptions } from '../../sim/backend.ts';
+import { fromLayers, type LayersSpec } from '../../sim/build.ts';
+import type { CompiledRule } from '../../sim/compiler/compile.ts';
+import { inputSize, neuronCount, type SynapseTensor } from '../../sim/tensor.ts';
+import type { Task } from '../task.ts';
+import type { FitContext, Fitted } from './method.ts';
+
+export interface BioSpec {
+  network: LayersSpec;
+  rule: CompiledRule;
+  plasticity: PlasticityOptions;
+  /** Training steps; step t sees stream sample t. */
+  steps: number;
+  chunk: number;
+  /** Name of the layer whose activity is the code. */
+  code: string;
+  settle: number;
+}
+
+/** A training run that produced non-finite activity or weights (exit 1 in the CLI). */
+export class MethodDiverged extends Error {}
+
+/** Samples encoded per backend call. */
+const ENCODE_BATCH = 256;
+
+function codeRange(net: LayersSpec, name: string): [number, number] {
+  let start = 0;
+  for (const l of net.layers) {
+    if (l.name === name) return [start, start + l.size];
+    start += l.size;
+  }
+  throw new Error(`bio: no layer '${name}'`);
+}
+
+export async function fitBio(task: Task, spec: BioSpec, ctx: FitContext): Promise<Fitted> {
+  const tensor = fromLayers(spec.network, ctx.seed);
+  if (inputSize(tensor) !== task.dim) throw new Error(`bio: the network has ${inputSize(tensor)} inputs, the task ${task.dim} values per sample`);
+  if (!spec.rule.defaultContribution && spec.rule.slotNames.length > 0)
+    // the encoder is a fresh backend without plasticity; it would start from the slots' initial values
+    throw new Error(`bio: rule '${spec.rule.name}' computes its contribution from per-synapse state, which encoding cannot carry over yet`);
+  const [c0, c1] = codeRange(spec.network, spec.code);
+  const choice: BackendChoice = ctx.backend;
+  const chunk = Math.min(spec.chunk, spec.steps);
+  const { backend } = await createBackend(choice, { tensor, rule: spec.rule, plasticity: spec.plasticity, maxChunk: chunk });
+  let state;
+  try {
+    const buf = new Float32Array(chunk * task.dim);
+    for (let t = 0; t < spec.steps; ) {
+      const T = Math.min(chunk, spec.steps - t);
+      task.fill(buf.subarray(0, T * task.dim), t, T);
+      const { firstBadStep } = await backend.run(T, buf.subarray(0, T * task.dim));
+      if (firstBadStep >= 0) throw new MethodDiverged(`diverged at step ${firstBadStep}: non-finite activity or weight under rule '${spec.rule.name}'`);
+      t += T;
+      ctx.progress?.(t, spec.steps, 'step');
+    }
+    state = await backend.readState();
+  } finally {
+    await backend.dispose();
+  }
+  // Learned weights and thresholds, no plasticity and no homeostasis: a fixed encoder.
+  const N = neuronCount(tensor);
+  const frozen: SynapseTensor = {
+    ...tensor,
+    w: state.w.slice(),
+    theta: state.theta.slice(),
+    etaTheta: new Float32Array(N),
+    segPlastic: new Uint8Array(tensor.segPlastic.length),
+  };
+  const encode = async (x: Float32Array, count: number): Promise<Float32Array> => {
+    const P = c1 - c0;
+    const out = new Float32Array(count * P);
+    const B = Math.min(ENCODE_BATCH, Math.max(1, count));
+    const enc = await createBackend(choice, {
+      tensor: frozen,
+      rule: spec.rule,
+      plasticity: spec.plasticity,
+      record: { every: spec.settle, capacity: B },
+      maxChunk: B * spec.settle,
+    });
+    try {
+      const inputs = new Float32Array(B * spec.settle * task.dim);
+      for (let s0 = 0; s0 < count; s0 += B) {
+        const b = Math.min(B, count - s0);
+        for (let k = 0; k < b; k++) {
+          const sample = x.subarray((s0 + k) * task.dim, (s0 + k + 1) * task.dim);
+          for (let r = 0; r < spec.settle; r++) inputs.set(sample, (k * spec.settle + r) * task.dim);
+        }
+        await enc.backend.run(b * spec.settle, inputs.subarray(0, b * spec.settle * task.dim));
+        // one frame after the last settle step of each sample; the newest b frames are this batch
+        const rec = await enc.backend.readRecording();
+        const frames = rec.steps.length;
+        for (let k = 0; k < b; k++) {
+          const f = frames - b + k;
+          out.set(rec.frames.subarray(f * N + c0, f * N + c1), (s0 + k) * P);
+        }
+      }
+    } finally {
+      await enc.backend.dispose();
+    }
+    return out;
+  };
+  return { codeDim: c1 - c0, encode, info: { steps: spec.steps, settle: spec.settle, code_layer: spec.code } };
+}
