@@ -10,6 +10,8 @@ import { emitOptimized, sharedMemoryModule } from '../wasm-module.ts';
 export interface GramOptions {
   /** Subtract the column means first: C is then the (biased, /n) covariance of the rows. */
   center?: boolean;
+  /** The column means when the caller has them already (with center); computed otherwise. */
+  mean?: Float64Array;
   /** Worker threads; default: all cores when the work is large enough to pay for them. */
   threads?: number;
   /** Rows per f32 accumulation block (default 128: the block's columns stay in L2). */
@@ -181,8 +183,9 @@ async function gramCore(X: Float32Array, n: number, d: number, opts: GramOptions
   const C = new Float64Array((outRows ?? d) * d);
   if (n === 0 || d === 0) return C;
   const dp = Math.ceil(d / 8) * 8;
-  const mean = new Float64Array(d);
-  if (opts.center) {
+  const mean = opts.mean ?? new Float64Array(d);
+  if (opts.mean && opts.mean.length !== d) throw new Error(`gramCpu: ${opts.mean.length} means for ${d} columns`);
+  if (opts.center && !opts.mean) {
     for (let r = 0; r < n; r++) for (let k = 0, o = r * d; k < d; k++) mean[k] += X[o + k];
     for (let k = 0; k < d; k++) mean[k] /= n;
   }

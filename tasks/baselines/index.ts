@@ -49,7 +49,7 @@ export async function fitMethod(spec: MethodSpec, task: Task, ctx: FitContext): 
       const gram =
         ctx.backend === 'webgpu'
           ? (X: Float32Array, n: number, d: number) => gramWebgpu(ctx.gpu!, X, n, d, { center: true })
-          : (X: Float32Array, n: number, d: number) => gramCpu(X, n, d, { center: true });
+          : (X: Float32Array, n: number, d: number, mean: Float64Array) => gramCpu(X, n, d, { center: true, mean });
       const model = await fitPca(x, count, dim, spec.components, { seed: ctx.seed, gram });
       return {
         codeDim: spec.components,

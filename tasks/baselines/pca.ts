@@ -22,7 +22,7 @@ export interface PcaOptions {
    */
   iters?: number;
   /** The covariance kernel (default gramCpu, centered): lets the run's backend compute it. */
-  gram?: (x: Float32Array, count: number, dim: number) => Promise<Float64Array>;
+  gram?: (x: Float32Array, count: number, dim: number, mean: Float64Array) => Promise<Float64Array>;
 }
 
 export async function fitPca(x: Float32Array, count: number, dim: number, components: number, opts: PcaOptions = {}): Promise<PcaModel> {
@@ -30,7 +30,7 @@ export async function fitPca(x: Float32Array, count: number, dim: number, compon
   const mean = new Float64Array(dim);
   for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) mean[j] += x[i * dim + j];
   for (let j = 0; j < dim; j++) mean[j] /= count;
-  const C = await (opts.gram ?? ((X, n, d) => gramCpu(X, n, d, { center: true })))(x, count, dim);
+  const C = await (opts.gram ?? ((X, n, d, m) => gramCpu(X, n, d, { center: true, mean: m })))(x, count, dim, mean);
   const { values, vectors } = await topEigen(C, dim, components, { seed: opts.seed ?? 1, iters: opts.iters ?? 7 });
   return { dim, components, mean, vectors, variances: values };
 }
