@@ -203,7 +203,10 @@ async function gramCore(X: Float32Array, n: number, d: number, opts: GramOptions
   const rowsOut = outRows === undefined ? dp : Math.ceil(outRows / 4) * 4;
   const work = outRows === undefined ? n * dp * dp * 0.5 : n * dp * rowsOut;
   const threads = Math.max(1, Math.min(opts.threads ?? (work > THREADS_PAY_ABOVE ? os.availableParallelism() : 1), rowsOut / 4));
-  const cuts = outRows === undefined ? splitTriangle(dp, threads) : Array.from({ length: threads + 1 }, (_, t) => Math.round((rowsOut * t) / threads / 4) * 4);
+  // More parts than threads, handed out as workers finish: a thread slowed by other load on the
+  // machine then takes fewer parts instead of holding up the whole call.
+  const parts = threads === 1 ? 1 : threads * 4;
+  const cuts = outRows === undefined ? splitTriangle(dp, parts) : Array.from({ length: parts + 1 }, (_, t) => Math.round((rowsOut * t) / parts / 4) * 4);
 
   let run: (rows: number) => Promise<void>;
   let workers: Worker[] = [];
@@ -213,21 +216,36 @@ async function gramCore(X: Float32Array, n: number, d: number, opts: GramOptions
     run = async (rows) => gram(xOff, rows, dp, 0, rb, 0, rowsOut);
   } else {
     workers = poolWorkers(module, threads);
-    run = (rows) =>
-      Promise.all(
+    run = (rows) => {
+      let next = 0;
+      const claim = () => {
+        while (next < parts && cuts[next] === cuts[next + 1]) next++;
+        return next < parts ? next++ : -1;
+      };
+      return Promise.all(
         workers.map(
-          (w, t) =>
+          (w) =>
             new Promise<void>((resolve, reject) => {
-              const onErr = (e: Error) => reject(e);
+              const onErr = (e: Error) => {
+                w.off('message', onDone);
+                reject(e);
+              };
+              const send = () => {
+                const p = claim();
+                if (p < 0) {
+                  w.off('message', onDone);
+                  w.off('error', onErr);
+                  resolve();
+                } else w.postMessage({ mem: memory, args: [xOff, rows, dp, 0, rb, cuts[p], cuts[p + 1]] });
+              };
+              const onDone = () => send();
+              w.on('message', onDone);
               w.once('error', onErr);
-              w.once('message', () => {
-                w.off('error', onErr);
-                resolve();
-              });
-              w.postMessage({ mem: memory, args: [xOff, rows, dp, 0, rb, cuts[t], cuts[t + 1]] });
+              send();
             }),
         ),
       ).then(() => undefined);
+    };
   }
   const job = async () => {
     // referenced while a call is under way, or Node could exit while awaiting a worker's reply
