@@ -1,5 +1,6 @@
 // Every built-in rule by the name a config uses.
 import type { RuleDef } from '../sim/compiler/rule.ts';
+import { eiBalance } from './ei-balance.ts';
 import { bcm, cubicHebbian, hebbian, oja } from './hebbian.ts';
 import { keyedDistance } from './keyed-distance.ts';
 
@@ -9,4 +10,5 @@ export const builtinRules: Record<string, RuleDef> = {
   [bcm.name]: bcm,
   [cubicHebbian.name]: cubicHebbian,
   [keyedDistance.name]: keyedDistance,
+  [eiBalance.name]: eiBalance,
 };
