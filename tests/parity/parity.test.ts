@@ -6,13 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import { hebbian, oja } from '../../rules/hebbian.ts';
 import { keyedDistance } from '../../rules/keyed-distance.ts';
-import type { Backend, BackendInit, NetworkState, PlasticityOptions, Recording } from '../../sim/backend.ts';
+import type { BackendInit, PlasticityOptions } from '../../sim/backend.ts';
 import { fromLayers, randomTensor } from '../../sim/build.ts';
 import { compileRule } from '../../sim/compiler/compile.ts';
 import type { RuleDef } from '../../sim/compiler/rule.ts';
-import { inputSize, type SynapseTensor } from '../../sim/tensor.ts';
-import { bcmLike, type BackendKind, createBackend, defaultPlasticity, mixedTensor, ojaSpec, relErr, samples } from './fixtures.ts';
+import type { SynapseTensor } from '../../sim/tensor.ts';
+import { bcmLike, type BackendKind, defaultPlasticity, mixedTensor, ojaSpec, relErr } from './fixtures.ts';
 import { useWebgpu } from './webgpu-availability.ts';
+import { compareStates, referenceCache, simulate, type SimResult } from './run-compare.ts';
 
 const webgpu = useWebgpu();
 
@@ -34,55 +35,9 @@ const ONE_STEP_TOL = 1e-5;
  */
 const LONG_RUN_TOL = 1e-4;
 
-interface Result {
-  state: NetworkState;
-  recording: Recording;
-  bad: number[];
-  device: string;
-}
-
-async function simulate(kind: BackendKind, init: BackendInit, chunks: number[], seed = 1): Promise<Result> {
-  const b: Backend = await createBackend(kind, init);
-  try {
-    const nIn = inputSize(init.tensor);
-    const bad: number[] = [];
-    for (const [i, T] of chunks.entries()) bad.push((await b.run(T, samples(T, nIn, seed + i))).firstBadStep);
-    return { state: await b.readState(), recording: await b.readRecording(), bad, device: b.device };
-  } finally {
-    await b.dispose();
-  }
-}
-
-function bitEqual(a: Float32Array, b: Float32Array): boolean {
-  if (a.length !== b.length) return false;
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  return x.every((v, i) => v === y[i]);
-}
-
 const FIELDS = ['a', 'v', 'w', 'theta', 'slots', 'terms'] as const;
-
-function compare(out: Result, ref: Result, exact: boolean, tol: number): Record<string, number> {
-  const errs: Record<string, number> = {};
-  for (const f of FIELDS) {
-    if (exact) expect(bitEqual(out.state[f], ref.state[f]), `${f} bit-identical`).toBe(true);
-    else {
-      errs[f] = relErr(out.state[f], ref.state[f]);
-      expect(errs[f], `relative error of ${f}`).toBeLessThan(tol);
-    }
-  }
-  expect(out.bad).toEqual(ref.bad);
-  expect(out.recording.steps).toEqual(ref.recording.steps);
-  if (exact) expect(bitEqual(out.recording.frames, ref.recording.frames), 'recording bit-identical').toBe(true);
-  else expect(relErr(out.recording.frames, ref.recording.frames), 'recording').toBeLessThan(tol);
-  return errs;
-}
-
-const refs = new Map<string, Promise<Result>>();
-const reference = (key: string, init: () => BackendInit, chunks: number[]) => {
-  if (!refs.has(key)) refs.set(key, simulate('cpu', init(), chunks));
-  return refs.get(key)!;
-};
+const compare = (out: SimResult, ref: SimResult, exact: boolean, tol: number) => compareStates(out, ref, FIELDS, exact, tol);
+const reference = referenceCache();
 
 const RULES: [string, RuleDef][] = [
   ['hebbian', hebbian],

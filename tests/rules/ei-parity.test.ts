@@ -4,12 +4,13 @@
 // unavailable → skipped with the reason (fails under SPRINGTAIL_REQUIRE_WEBGPU=1).
 import { describe, expect, it } from 'vitest';
 import { eiBalance } from '../../rules/ei-balance.ts';
-import type { Backend, BackendInit, NetworkState } from '../../sim/backend.ts';
+import type { BackendInit } from '../../sim/backend.ts';
 import { fromLayers, type LayersSpec } from '../../sim/build.ts';
 import { compileRule } from '../../sim/compiler/compile.ts';
-import { inputSize, type SynapseTensor } from '../../sim/tensor.ts';
-import { type BackendKind, createBackend, mixedTensor, relErr, samples } from '../parity/fixtures.ts';
+import type { SynapseTensor } from '../../sim/tensor.ts';
+import { type BackendKind, mixedTensor, relErr } from '../parity/fixtures.ts';
 import { useWebgpu } from '../parity/webgpu-availability.ts';
+import { compareStates, referenceCache, simulate, type SimResult } from '../parity/run-compare.ts';
 
 const webgpu = useWebgpu();
 
@@ -57,47 +58,12 @@ function inhibitoryMask(t: SynapseTensor): Uint8Array {
 }
 const pick = (x: Float32Array, m: Uint8Array, on: number) => x.filter((_, s) => m[s] === on);
 
-interface Result {
-  state: NetworkState;
-  device: string;
-}
-
-async function simulate(kind: BackendKind, init: BackendInit, chunks: number[], seed = 1): Promise<Result> {
-  const b: Backend = await createBackend(kind, init);
-  try {
-    const nIn = inputSize(init.tensor);
-    for (const [i, T] of chunks.entries()) expect((await b.run(T, samples(T, nIn, seed + i))).firstBadStep, 'no NaN/Inf').toBe(-1);
-    return { state: await b.readState(), device: b.device };
-  } finally {
-    await b.dispose();
-  }
-}
-
 const FIELDS = ['a', 'v', 'w', 'theta'] as const;
-
-function bitEqual(a: Float32Array, b: Float32Array): boolean {
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  return a.length === b.length && x.every((v, i) => v === y[i]);
-}
-
-function compare(out: Result, ref: Result, exact: boolean, tol: number): Record<string, number> {
-  const errs: Record<string, number> = {};
-  for (const f of FIELDS) {
-    if (exact) expect(bitEqual(out.state[f], ref.state[f]), `${f} bit-identical`).toBe(true);
-    else {
-      errs[f] = relErr(out.state[f], ref.state[f]);
-      expect(errs[f], `relative error of ${f}`).toBeLessThan(tol);
-    }
-  }
-  return errs;
-}
-
-const refs = new Map<string, Promise<Result>>();
-const reference = (key: string, init: () => BackendInit, chunks: number[]) => {
-  if (!refs.has(key)) refs.set(key, simulate('cpu', init(), chunks));
-  return refs.get(key)!;
+const compare = (out: SimResult, ref: SimResult, exact: boolean, tol: number) => {
+  expect(ref.bad.every((b) => b === -1), 'no NaN/Inf').toBe(true);
+  return compareStates(out, ref, FIELDS, exact, tol);
 };
+const reference = referenceCache();
 
 // Rates large enough that one step moves the weights visibly (comparing unchanged weights would
 // prove nothing); etaE > 0 so that both branches of the rule run.

@@ -5,13 +5,14 @@
 // SPRINGTAIL_REQUIRE_WEBGPU=1).
 import { describe, expect, it } from 'vitest';
 import { bcm, cubicHebbian } from '../../rules/hebbian.ts';
-import type { Backend, BackendInit, NetworkState } from '../../sim/backend.ts';
+import type { BackendInit } from '../../sim/backend.ts';
 import { fromLayers, randomTensor, type LayersSpec } from '../../sim/build.ts';
 import { compileRule } from '../../sim/compiler/compile.ts';
 import type { RuleDef } from '../../sim/compiler/rule.ts';
-import { inputSize, type SynapseTensor } from '../../sim/tensor.ts';
-import { type BackendKind, createBackend, defaultPlasticity, mixedTensor, ojaSpec, relErr, samples } from '../parity/fixtures.ts';
+import type { SynapseTensor } from '../../sim/tensor.ts';
+import { type BackendKind, defaultPlasticity, mixedTensor, ojaSpec, relErr } from '../parity/fixtures.ts';
 import { useWebgpu } from '../parity/webgpu-availability.ts';
+import { compareStates, referenceCache, simulate, type SimResult } from '../parity/run-compare.ts';
 
 const webgpu = useWebgpu();
 
@@ -23,47 +24,12 @@ const KINDS: { kind: BackendKind; exact: boolean }[] = [
   { kind: 'webgpu', exact: false },
 ];
 
-interface Result {
-  state: NetworkState;
-  device: string;
-}
-
-async function simulate(kind: BackendKind, init: BackendInit, chunks: number[], seed = 1): Promise<Result> {
-  const b: Backend = await createBackend(kind, init);
-  try {
-    const nIn = inputSize(init.tensor);
-    for (const [i, T] of chunks.entries()) expect((await b.run(T, samples(T, nIn, seed + i))).firstBadStep, 'no NaN/Inf').toBe(-1);
-    return { state: await b.readState(), device: b.device };
-  } finally {
-    await b.dispose();
-  }
-}
-
 const FIELDS = ['a', 'v', 'w', 'theta', 'terms'] as const;
-
-function bitEqual(a: Float32Array, b: Float32Array): boolean {
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  return a.length === b.length && x.every((v, i) => v === y[i]);
-}
-
-function compare(out: Result, ref: Result, exact: boolean, tol: number): Record<string, number> {
-  const errs: Record<string, number> = {};
-  for (const f of FIELDS) {
-    if (exact) expect(bitEqual(out.state[f], ref.state[f]), `${f} bit-identical`).toBe(true);
-    else {
-      errs[f] = relErr(out.state[f], ref.state[f]);
-      expect(errs[f], `relative error of ${f}`).toBeLessThan(tol);
-    }
-  }
-  return errs;
-}
-
-const refs = new Map<string, Promise<Result>>();
-const reference = (key: string, init: () => BackendInit, chunks: number[]) => {
-  if (!refs.has(key)) refs.set(key, simulate('cpu', init(), chunks));
-  return refs.get(key)!;
+const compare = (out: SimResult, ref: SimResult, exact: boolean, tol: number) => {
+  expect(ref.bad.every((b) => b === -1), 'no NaN/Inf').toBe(true);
+  return compareStates(out, ref, FIELDS, exact, tol);
 };
+const reference = referenceCache();
 
 // Parameters large enough that one step changes the weights visibly (a vacuous comparison of
 // unchanged weights would prove nothing).
