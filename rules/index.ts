@@ -1,5 +1,6 @@
 // Every built-in rule by the name a config uses.
 import type { RuleDef } from '../sim/compiler/rule.ts';
+import { dendriteAnd, dendritePlateau, dendriteSigmoid } from './dendrite.ts';
 import { eiBalance } from './ei-balance.ts';
 import { bcm, cubicHebbian, hebbian, oja } from './hebbian.ts';
 import { keyedDistance } from './keyed-distance.ts';
@@ -11,4 +12,7 @@ export const builtinRules: Record<string, RuleDef> = {
   [cubicHebbian.name]: cubicHebbian,
   [keyedDistance.name]: keyedDistance,
   [eiBalance.name]: eiBalance,
+  [dendritePlateau.name]: dendritePlateau,
+  [dendriteSigmoid.name]: dendriteSigmoid,
+  [dendriteAnd.name]: dendriteAnd,
 };
