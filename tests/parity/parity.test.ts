@@ -13,27 +13,10 @@ import type { RuleDef } from '../../sim/compiler/rule.ts';
 import type { SynapseTensor } from '../../sim/tensor.ts';
 import { bcmLike, type BackendKind, defaultPlasticity, mixedTensor, ojaSpec, relErr } from './fixtures.ts';
 import { useWebgpu } from './webgpu-availability.ts';
-import { compareStates, referenceCache, simulate, type SimResult } from './run-compare.ts';
+import { compareStates, KINDS, LONG_RUN_TOL, ONE_STEP_TOL, referenceCache, simulate, type SimResult } from './run-compare.ts';
 
 const webgpu = useWebgpu();
 
-/** Backends compared with the reference (cpu, 1 thread). */
-const KINDS: { kind: BackendKind; exact: boolean }[] = [
-  { kind: 'cpu2', exact: true },
-  { kind: 'webgpu', exact: false },
-];
-
-const ONE_STEP_TOL = 1e-5;
-/**
- * 100 plastic steps: the cpu evaluates each expression in f64 and rounds to f32 only when storing,
- * webgpu rounds every operation to f32 and may contract or reassociate (fma, sums). Each step's
- * difference (~1e-7 relative) feeds the next step through the activities and the weights, so it
- * accumulates with run length instead of staying at the one-step level; with a rule that is not
- * contracting (or near a soma threshold) it is amplified. Measured here (SwiftShader) for this
- * Oja run: about 1e-7 for a, v and w. 1e-4 leaves margin for other f32 hardware while any
- * semantic difference (wrong buffer, order of plasticity vs gather) shows up at 1e-2 or more.
- */
-const LONG_RUN_TOL = 1e-4;
 
 const FIELDS = ['a', 'v', 'w', 'theta', 'slots', 'terms'] as const;
 const compare = (out: SimResult, ref: SimResult, exact: boolean, tol: number) => compareStates(out, ref, FIELDS, exact, tol);

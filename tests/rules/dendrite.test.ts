@@ -7,27 +7,16 @@ import { describe, expect, it } from 'vitest';
 import { dendriteAnd, dendritePlateau, dendriteRules, dendriteSigmoid } from '../../rules/dendrite.ts';
 import { builtinRules } from '../../rules/index.ts';
 import { fromLists, type SynapseSpec } from '../../sim/build.ts';
-import { compileRule } from '../../sim/compiler/compile.ts';
 import type { RuleDef } from '../../sim/compiler/rule.ts';
-import { createCpuBackend } from '../../sim/cpu/backend.ts';
 import type { NetworkState } from '../../sim/backend.ts';
+import { compileRule } from '../../sim/compiler/compile.ts';
+import { close, runSteps } from './by-hand.ts';
 
 /** Run the steps `xs` on `nIn` inputs → one linear unit with `segments` segments; read the state back. */
 async function tiny(def: RuleDef, params: Record<string, number>, nIn: number, segments: number, synapses: SynapseSpec[], xs: number[][]): Promise<NetworkState> {
   const neurons = [...Array.from({ length: nIn }, () => ({ role: 'input' as const })), { role: 'output' as const, soma: 'linear' as const, segments }];
   const tensor = fromLists([{ neurons, synapses }]);
-  const b = await createCpuBackend({ tensor, rule: compileRule(def, params), plasticity: { wMin: 0, wMax: 10, normalize: 'none', normalizeTarget: 1 }, maxChunk: xs.length, threads: 1 });
-  try {
-    await b.run(xs.length, Float32Array.from(xs.flat()));
-    return await b.readState();
-  } finally {
-    await b.dispose();
-  }
-}
-
-function close(actual: ArrayLike<number>, expected: number[], tol = 1e-6) {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i] - expected[i]), `element ${i}: ${actual[i]} vs ${expected[i]}`).toBeLessThan(tol * Math.max(1, Math.abs(expected[i])));
+  return (await runSteps(tensor, def, params, xs)).state;
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));

@@ -12,9 +12,9 @@ import { describe, expect, it } from 'vitest';
 import { eiBalance } from '../../rules/ei-balance.ts';
 import { builtinRules } from '../../rules/index.ts';
 import type { NetworkState } from '../../sim/backend.ts';
-import { fromLists } from '../../sim/build.ts';
 import { compileRule } from '../../sim/compiler/compile.ts';
-import { createCpuBackend } from '../../sim/cpu/backend.ts';
+import { close, runSteps } from './by-hand.ts';
+import { fromLists } from '../../sim/build.ts';
 
 const I = 2;
 const E = 3;
@@ -37,19 +37,9 @@ async function tiny(params: Record<string, number>, xs: [number, number][]): Pro
       ],
     },
   ]);
-  const b = await createCpuBackend({ tensor, rule: compileRule(eiBalance, params), plasticity: { wMin: 0, wMax: 10, normalize: 'none', normalizeTarget: 1 }, maxChunk: xs.length, threads: 1 });
-  try {
-    const r = await b.run(xs.length, Float32Array.from(xs.flat()));
-    expect(r.firstBadStep).toBe(-1);
-    return await b.readState();
-  } finally {
-    await b.dispose();
-  }
-}
-
-function close(actual: ArrayLike<number>, expected: number[], tol = 1e-6) {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i] - expected[i]), `element ${i}: ${actual[i]} vs ${expected[i]}`).toBeLessThan(tol * Math.max(1, Math.abs(expected[i])));
+  const { state, firstBadStep } = await runSteps(tensor, eiBalance, params, xs);
+  expect(firstBadStep).toBe(-1);
+  return state;
 }
 
 const xs: [number, number][] = [

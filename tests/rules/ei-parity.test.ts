@@ -8,19 +8,11 @@ import type { BackendInit } from '../../sim/backend.ts';
 import { fromLayers, type LayersSpec } from '../../sim/build.ts';
 import { compileRule } from '../../sim/compiler/compile.ts';
 import type { SynapseTensor } from '../../sim/tensor.ts';
-import { type BackendKind, mixedTensor, relErr } from '../parity/fixtures.ts';
+import { mixedTensor, relErr } from '../parity/fixtures.ts';
 import { useWebgpu } from '../parity/webgpu-availability.ts';
-import { compareStates, referenceCache, simulate, type SimResult } from '../parity/run-compare.ts';
+import { finiteCompare, KINDS, LONG_RUN_TOL, ONE_STEP_TOL, referenceCache, simulate } from '../parity/run-compare.ts';
 
 const webgpu = useWebgpu();
-
-const ONE_STEP_TOL = 1e-5;
-const LONG_RUN_TOL = 1e-4;
-
-const KINDS: { kind: BackendKind; exact: boolean }[] = [
-  { kind: 'cpu2', exact: true },
-  { kind: 'webgpu', exact: false },
-];
 
 /**
  * 2 organisms with plastic inhibitory synapses of both kinds: Dale (I → E, I → out) and a
@@ -59,10 +51,7 @@ function inhibitoryMask(t: SynapseTensor): Uint8Array {
 const pick = (x: Float32Array, m: Uint8Array, on: number) => x.filter((_, s) => m[s] === on);
 
 const FIELDS = ['a', 'v', 'w', 'theta'] as const;
-const compare = (out: SimResult, ref: SimResult, exact: boolean, tol: number) => {
-  expect(ref.bad.every((b) => b === -1), 'no NaN/Inf').toBe(true);
-  return compareStates(out, ref, FIELDS, exact, tol);
-};
+const compare = finiteCompare(FIELDS);
 const reference = referenceCache();
 
 // Rates large enough that one step moves the weights visibly (comparing unchanged weights would

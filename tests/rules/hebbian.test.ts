@@ -7,10 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { bcm, cubicHebbian, hebbian, oja } from '../../rules/hebbian.ts';
 import { builtinRules } from '../../rules/index.ts';
 import { fromLists } from '../../sim/build.ts';
-import { compileRule } from '../../sim/compiler/compile.ts';
 import type { RuleDef } from '../../sim/compiler/rule.ts';
-import { createCpuBackend } from '../../sim/cpu/backend.ts';
 import type { NetworkState } from '../../sim/backend.ts';
+import { compileRule } from '../../sim/compiler/compile.ts';
+import { close, runSteps } from './by-hand.ts';
 
 const UNIT = 2; // neuron index of the unit (after the two inputs)
 
@@ -25,18 +25,7 @@ async function tiny(def: RuleDef, params: Record<string, number>, w0: [number, n
       ],
     },
   ]);
-  const b = await createCpuBackend({ tensor, rule: compileRule(def, params), plasticity: { wMin: 0, wMax: 10, normalize: 'none', normalizeTarget: 1 }, maxChunk: xs.length, threads: 1 });
-  try {
-    await b.run(xs.length, Float32Array.from(xs.flat()));
-    return await b.readState();
-  } finally {
-    await b.dispose();
-  }
-}
-
-function close(actual: ArrayLike<number>, expected: number[], tol = 1e-6) {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i] - expected[i]), `element ${i}: ${actual[i]} vs ${expected[i]}`).toBeLessThan(tol * Math.max(1, Math.abs(expected[i])));
+  return (await runSteps(tensor, def, params, xs)).state;
 }
 
 describe('registry', () => {

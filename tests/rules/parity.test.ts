@@ -10,25 +10,14 @@ import { fromLayers, randomTensor, type LayersSpec } from '../../sim/build.ts';
 import { compileRule } from '../../sim/compiler/compile.ts';
 import type { RuleDef } from '../../sim/compiler/rule.ts';
 import type { SynapseTensor } from '../../sim/tensor.ts';
-import { type BackendKind, defaultPlasticity, mixedTensor, ojaSpec, relErr } from '../parity/fixtures.ts';
+import { defaultPlasticity, mixedTensor, ojaSpec, relErr } from '../parity/fixtures.ts';
 import { useWebgpu } from '../parity/webgpu-availability.ts';
-import { compareStates, referenceCache, simulate, type SimResult } from '../parity/run-compare.ts';
+import { finiteCompare, KINDS, LONG_RUN_TOL, ONE_STEP_TOL, referenceCache, simulate } from '../parity/run-compare.ts';
 
 const webgpu = useWebgpu();
 
-const ONE_STEP_TOL = 1e-5;
-const LONG_RUN_TOL = 1e-4;
-
-const KINDS: { kind: BackendKind; exact: boolean }[] = [
-  { kind: 'cpu2', exact: true },
-  { kind: 'webgpu', exact: false },
-];
-
 const FIELDS = ['a', 'v', 'w', 'theta', 'terms'] as const;
-const compare = (out: SimResult, ref: SimResult, exact: boolean, tol: number) => {
-  expect(ref.bad.every((b) => b === -1), 'no NaN/Inf').toBe(true);
-  return compareStates(out, ref, FIELDS, exact, tol);
-};
+const compare = finiteCompare(FIELDS);
 const reference = referenceCache();
 
 // Parameters large enough that one step changes the weights visibly (a vacuous comparison of
