@@ -15,24 +15,12 @@ import { ADAM_DEFAULTS, type AeConfig, type AeParams, epochOrder, initAeParams }
 import { Counter } from '../../sim/random.ts';
 import { trainAutoencoder } from '../../tasks/baselines/autoencoder.ts';
 import { useWebgpu } from './webgpu-availability.ts';
+import { relErr } from './fixtures.ts';
+import { LONG_RUN_TOL, ONE_STEP_TOL } from './run-compare.ts';
 
 const webgpu = useWebgpu();
 
 const KEYS = ['wf', 'bf', 'wb', 'bb'] as const;
-const ONE_STEP_TOL = 1e-5;
-const LONG_RUN_TOL = 1e-4;
-
-/** ‖out − ref‖ / ‖ref‖ (as fixtures.ts; kept here so this file needs only the autoencoder's modules). */
-function relErr(out: ArrayLike<number>, ref: ArrayLike<number>): number {
-  if (out.length !== ref.length) throw new Error(`length ${out.length} vs ${ref.length}`);
-  let d = 0;
-  let r = 0;
-  for (let i = 0; i < ref.length; i++) {
-    d += (out[i] - ref[i]) ** 2;
-    r += ref[i] ** 2;
-  }
-  return r > 0 ? Math.sqrt(d / r) : Math.sqrt(d);
-}
 
 function data(count: number, dim: number, seed = 3): Float32Array {
   const r = new Counter(seed, 78);
