@@ -89,7 +89,8 @@ export interface LayerSpec {
   homeostasis?: { eta: number; target: number };
 }
 
-export type ConnectSpec = { kind: 'full' } | { kind: 'fanIn'; k: number } | { kind: 'prob'; p: number };
+/** oneToOne: neuron i of `to` receives neuron i of `from` (the layers have the same size). */
+export type ConnectSpec = { kind: 'full' } | { kind: 'fanIn'; k: number } | { kind: 'prob'; p: number } | { kind: 'oneToOne' };
 
 export interface ProjectionSpec {
   from: string;
@@ -179,7 +180,10 @@ export function fromLayers(spec: LayersSpec, seed: number): SynapseTensor {
             const fsize = spec.layers[from].size;
             const draw = () => p.init.min + (p.init.max - p.init.min) * wr.next();
             if (p.connect.kind === 'full') for (let j = 0; j < fsize; j++) pres.push({ pre: f0 + j, w: draw() });
-            else if (p.connect.kind === 'prob') {
+            else if (p.connect.kind === 'oneToOne') {
+              if (fsize !== l.size) throw new Error(`projection ${p.from}->${p.to}: oneToOne needs layers of the same size (${fsize} and ${l.size})`);
+              pres.push({ pre: f0 + i, w: draw() });
+            } else if (p.connect.kind === 'prob') {
               for (let j = 0; j < fsize; j++) if (rng.next() < (p.connect as { p: number }).p) pres.push({ pre: f0 + j, w: draw() });
             } else {
               const k = p.connect.k;

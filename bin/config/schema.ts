@@ -28,9 +28,10 @@ const Layer = obj({
 });
 
 const Connect = variants(
-  ['full', 'fanIn', 'prob'],
+  ['full', 'fanIn', 'prob', 'oneToOne'],
   [
     obj({ kind: z.literal('full') }),
+    obj({ kind: z.literal('oneToOne') }),
     obj({ kind: z.literal('fanIn'), k: int(1) }),
     obj({
       kind: z.literal('prob'),
@@ -204,6 +205,14 @@ export function crossCheck(raw: unknown, suggest: (word: string, options: string
         path: `${at}.segment`,
         value: segment,
         expected: `integer 0..${segments - 1} (layer "${p.to}" has ${segments} segment${segments === 1 ? '' : 's'})`,
+      });
+    }
+    const source = typeof p.from === 'string' ? byName.get(p.from)?.layer : undefined;
+    if (isRec(p.connect) && p.connect.kind === 'oneToOne' && source && target && isInt(source.size) && isInt(target.size) && source.size !== target.size) {
+      out.push({
+        path: `${at}.connect`,
+        value: p.connect,
+        expected: `layers of the same size for oneToOne ("${p.from}" has ${source.size}, "${p.to}" ${target.size})`,
       });
     }
     if (isRec(p.init) && typeof p.init.min === 'number' && typeof p.init.max === 'number' && p.init.min > p.init.max) {

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { applySet, isCompare, loadConfig as loadAny, validateConfig } from '../../bin/config/load.ts';
 import { UserError, formatError } from '../../bin/errors.ts';
 import { builtinRules } from '../../rules/index.ts';
+import { fromLayers } from '../../sim/build.ts';
 import { fixture, walk, writeTemp } from './fixture.ts';
 
 /** A simulation config (the fixture is one). */
@@ -108,6 +109,25 @@ describe('loadConfig', () => {
     expect(text).toContain('network.layres: unknown key; did you mean "layers"?');
     expect(text).toContain('network.projections[0].conect: unknown key; did you mean "connect"?');
     expect(text).toContain('stimulus.sid: unknown key; did you mean "side"?');
+  });
+
+  test('oneToOne connects neuron i to neuron i and needs equal sizes', () => {
+    const f: any = fixture();
+    f.network.projections.push({ from: 'in', to: 'hid', connect: { kind: 'oneToOne' }, init: { min: 1, max: 1 } });
+    const text = formatError(problemsOf(() => validateConfig(f)));
+    expect(text).toContain('network.projections[1].connect');
+    expect(text).toContain('layers of the same size for oneToOne ("in" has 64, "hid" 8)');
+    const g: any = fixture();
+    g.network.layers.push({ name: 'copy', size: 64, role: 'hidden' });
+    g.network.projections.push({ from: 'in', to: 'copy', connect: { kind: 'oneToOne' }, init: { min: 1, max: 1 }, plastic: false });
+    const t = fromLayers(validateConfig(g).network, 1);
+    const first = t.neuronSegStart[72];
+    const rows = Array.from({ length: 64 }, (_, i) => {
+      const g0 = t.neuronSegStart[72 + i];
+      return Array.from(t.pre.subarray(t.segSynStart[g0], t.segSynStart[g0 + 1]));
+    });
+    expect(first).toBeGreaterThan(0);
+    expect(rows).toEqual(Array.from({ length: 64 }, (_, i) => [i]));
   });
 
   test('cross-field checks name their fields', () => {
