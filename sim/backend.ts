@@ -30,6 +30,21 @@ export interface BackendInit {
   maxChunk: number;
   /** cpu: worker threads to use (default: all cores when the tensor is large enough to pay). */
   threads?: number;
+  /**
+   * Start from this state instead of the rule's initial slots and terms and the tensor's a0 (e.g. a
+   * state read from another backend; w and θ come from the tensor). Layouts as in NetworkState.
+   */
+  initial?: { slots?: Float32Array; terms?: Float32Array; a?: Float32Array };
+}
+
+/** Checks `initial`'s lengths against the network and the rule; throws naming the field. */
+export function checkInitial(init: BackendInit, N: number, S: number): void {
+  const want = { slots: init.rule.slotNames.length * S, terms: init.rule.termNames.length * N, a: N };
+  const what = { slots: `${init.rule.slotNames.length} slots × ${S} synapses`, terms: `${init.rule.termNames.length} terms × ${N} neurons`, a: `${N} neurons` };
+  for (const k of ['slots', 'terms', 'a'] as const) {
+    const x = init.initial?.[k];
+    if (x && x.length !== want[k]) throw new Error(`initial.${k} holds ${x.length} values, expected ${want[k]} (${what[k]} of rule "${init.rule.name}")`);
+  }
 }
 
 export interface ChunkResult {

@@ -1,14 +1,17 @@
 // Builders of synapse tensors: from explicit lists, from layer specs, and seeded random fan-in
 // networks (the benchmark workloads). All randomness is counter-based (random.ts).
 import { Counter, hash3, STREAM, uniform } from './random.ts';
-import { checkTensor, ROLE, SOMA, type RoleName, type SomaName, type SynapseTensor } from './tensor.ts';
+import { checkTensor, findGroups, ROLE, SOMA, type RoleName, type SomaName, type SynapseTensor } from './tensor.ts';
 
 export interface NeuronSpec {
   role?: RoleName;
   sign?: 1 | -1;
   type?: number;
+  /** Group somas (kwta, softmax) act on a run of consecutive neurons with the same type and soma. */
   soma?: SomaName;
   gain?: number;
+  /** kwta: active neurons per group. */
+  k?: number;
   alpha?: number;
   bias?: number;
   theta?: number;
@@ -85,7 +88,8 @@ export interface LayerSpec {
   role: RoleName;
   sign?: 1 | -1;
   segments?: number;
-  soma?: { f?: SomaName; gain?: number; alpha?: number; bias?: number; theta?: number };
+  /** kwta needs k (1..size): the k neurons of the layer (per organism) with the largest u − θ stay active. */
+  soma?: { f?: SomaName; gain?: number; k?: number; alpha?: number; bias?: number; theta?: number };
   homeostasis?: { eta: number; target: number };
 }
 
@@ -140,6 +144,11 @@ export function fromLayers(spec: LayersSpec, seed: number): SynapseTensor {
     others.push(p);
   }
 
+  for (const l of spec.layers) {
+    const { f, k } = l.soma ?? {};
+    if (f === 'kwta' && (k === undefined || !Number.isInteger(k) || k < 1 || k > l.size)) throw new Error(`layer '${l.name}': kwta needs k, an integer 1..${l.size} (the layer size), got ${k}`);
+    if (f !== 'kwta' && k !== undefined) throw new Error(`layer '${l.name}': k is only for soma 'kwta' (soma is '${f ?? 'relu'}')`);
+  }
   const neurons: NeuronSpec[] = [];
   spec.layers.forEach((l, li) => {
     const side = Math.ceil(Math.sqrt(l.size));
@@ -151,6 +160,7 @@ export function fromLayers(spec: LayersSpec, seed: number): SynapseTensor {
         type: li,
         soma: l.soma?.f ?? 'relu',
         gain: l.soma?.gain ?? 1,
+        k: l.soma?.k,
         alpha: l.soma?.alpha ?? 1,
         bias: l.soma?.bias ?? 0,
         theta: l.soma?.theta ?? 0,
@@ -277,6 +287,7 @@ function alloc(O: number, N: number, G: number, S: number): SynapseTensor {
     inputIndex: new Int32Array(N),
     soma: new Uint8Array(N),
     gain: new Float32Array(N),
+    k: new Uint32Array(N),
     alpha: new Float32Array(N),
     bias: new Float32Array(N),
     theta: new Float32Array(N),
@@ -285,6 +296,8 @@ function alloc(O: number, N: number, G: number, S: number): SynapseTensor {
     a0: new Float32Array(N),
     pos: new Float32Array(3 * N),
     neuronSegStart: new Uint32Array(N + 1),
+    groupStart: new Uint32Array(0),
+    groupEnd: new Uint32Array(0),
     segSynStart: new Uint32Array(G + 1),
     segSign: new Float32Array(G),
     segPlastic: new Uint8Array(G),
@@ -301,6 +314,7 @@ function setNeuron(t: SynapseTensor, n: number, org: number, s: NeuronSpec, inpu
   t.inputIndex[n] = inputIndex;
   t.soma[n] = SOMA[s.soma ?? 'relu'];
   t.gain[n] = s.gain ?? 1;
+  t.k[n] = s.k ?? 0;
   t.alpha[n] = s.alpha ?? 1;
   t.bias[n] = s.bias ?? 0;
   t.theta[n] = s.theta ?? 0;
@@ -316,6 +330,7 @@ function finish(t: SynapseTensor): SynapseTensor {
   t.orgSynStart[O] = t.w.length;
   t.neuronSegStart[t.role.length] = t.segSign.length;
   t.segSynStart[t.segSign.length] = t.w.length;
+  Object.assign(t, findGroups(t));
   checkTensor(t);
   return t;
 }

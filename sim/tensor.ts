@@ -4,9 +4,13 @@
 export const ROLE = { input: 0, hidden: 1, output: 2 } as const;
 export type RoleName = keyof typeof ROLE;
 
-/** Soma nonlinearity f in a ← (1−α)a + α f(u − θ). Codes are stored per neuron. */
-export const SOMA = { relu: 0, clamp01: 1, sigmoid: 2, linear: 3 } as const;
+/**
+ * Soma nonlinearity f in a ← (1−α)a + α f(u − θ). Codes are stored per neuron. kwta and softmax
+ * are group somas: f of a neuron depends on z = u − θ of every neuron of its group (groupStart).
+ */
+export const SOMA = { relu: 0, clamp01: 1, sigmoid: 2, linear: 3, kwta: 4, softmax: 5 } as const;
 export type SomaName = keyof typeof SOMA;
+export const isGroupSoma = (code: number): boolean => code === SOMA.kwta || code === SOMA.softmax;
 
 export interface SynapseTensor {
   organisms: number;
@@ -26,6 +30,8 @@ export interface SynapseTensor {
   inputIndex: Int32Array;
   soma: Uint8Array;
   gain: Float32Array;
+  /** kwta: how many neurons of the group stay active (the same for the whole group); 0 otherwise. */
+  k: Uint32Array;
   /** α: 1 = no memory of the previous activity. */
   alpha: Float32Array;
   bias: Float32Array;
@@ -39,6 +45,13 @@ export interface SynapseTensor {
   pos: Float32Array;
   /** CSR: segments of neuron n are segStartOfNeuron[n] .. segStartOfNeuron[n+1]. Length N+1. */
   neuronSegStart: Uint32Array;
+
+  // ---- per group of a group soma (kwta, softmax): a maximal run of consecutive neurons of one
+  // organism with the same type and the same group soma (fromLayers: one layer of one organism)
+  /** First neuron of each group. */
+  groupStart: Uint32Array;
+  /** One past the last neuron of each group. */
+  groupEnd: Uint32Array;
 
   // ---- per segment (global index g), length G
   /** CSR: synapses of segment g are segSynStart[g] .. segSynStart[g+1]. Length G+1. */
@@ -75,6 +88,27 @@ export function allExcitatory(t: SynapseTensor): boolean {
   return t.sign.every((s) => s === 1) && t.segSign.every((s) => s === 0 || s === 1);
 }
 
+/** True when some neuron has a group soma (kwta, softmax): backends add a group phase per step. */
+export function hasGroups(t: SynapseTensor): boolean {
+  return t.groupStart.length > 0;
+}
+
+/** The groups of the group-soma neurons (see SynapseTensor.groupStart), from org, type and soma. */
+export function findGroups(t: Pick<SynapseTensor, 'org' | 'type' | 'soma'>): { groupStart: Uint32Array; groupEnd: Uint32Array } {
+  const start: number[] = [];
+  const end: number[] = [];
+  for (let n = 0; n < t.soma.length; n++) {
+    if (!isGroupSoma(t.soma[n])) continue;
+    const q = start.length - 1;
+    if (q >= 0 && end[q] === n && t.org[n - 1] === t.org[n] && t.type[n - 1] === t.type[n] && t.soma[n - 1] === t.soma[n]) end[q] = n + 1;
+    else {
+      start.push(n);
+      end.push(n + 1);
+    }
+  }
+  return { groupStart: Uint32Array.from(start), groupEnd: Uint32Array.from(end) };
+}
+
 /** Bytes held by the tensor's arrays (rule state slots are added by the backend that allocates them). */
 export function tensorBytes(t: SynapseTensor): number {
   let b = 0;
@@ -106,5 +140,17 @@ export function checkTensor(t: SynapseTensor): void {
   for (let n = 0; n < N; n++) {
     if (t.sign[n] !== 1 && t.sign[n] !== -1) fail(`neuron ${n}: sign ${t.sign[n]}`);
     if (t.role[n] === ROLE.input && t.inputIndex[n] < 0) fail(`input neuron ${n} has no input index`);
+    if (t.soma[n] > SOMA.softmax) fail(`neuron ${n}: soma code ${t.soma[n]}`);
+    if (isGroupSoma(t.soma[n]) && t.role[n] === ROLE.input) fail(`input neuron ${n} has a group soma`);
+  }
+  const want = findGroups(t);
+  const same = (a: Uint32Array, b: Uint32Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+  if (!same(t.groupStart, want.groupStart) || !same(t.groupEnd, want.groupEnd)) fail('groupStart/groupEnd do not match the group somas (see findGroups)');
+  for (let q = 0; q < t.groupStart.length; q++) {
+    const n0 = t.groupStart[q];
+    const size = t.groupEnd[q] - n0;
+    for (let n = n0; n < t.groupEnd[q]; n++) {
+      if (t.soma[n0] === SOMA.kwta && (t.k[n] !== t.k[n0] || t.k[n] < 1 || t.k[n] > size)) fail(`neuron ${n}: kwta k ${t.k[n]} (group of ${size} from neuron ${n0}, k ${t.k[n0]}): k must be 1..${size} and the same in the group`);
+    }
   }
 }

@@ -48,7 +48,10 @@ export const CONTEXT_VARS = {
     w: 'weight magnitude',
     sign: 'sign (Dale or projection)',
   },
-  segment: { v: 'segment potential Σ c(s)' },
+  segment: {
+    v: 'segment potential Σ c(s)',
+    sign: "the segment's projection sign: −1, +1, or 0 (none: each synapse uses its presynaptic neuron's sign, Dale)",
+  },
   term: {
     post: 'new activity of the neuron',
     u: 'soma input of the neuron',

@@ -3,8 +3,8 @@
 // independent within a step, so the result is bit-identical for any thread count.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Backend, BackendInit, ChunkResult, NetworkState, Recording } from '../backend.ts';
-import { allExcitatory, ROLE } from '../tensor.ts';
+import { type Backend, type BackendInit, type ChunkResult, checkInitial, type NetworkState, type Recording } from '../backend.ts';
+import { allExcitatory, neuronCount, ROLE, synapseCount } from '../tensor.ts';
 import { kernelSource } from './kernelSource.ts';
 import { fill, type Layout, makeLayout, views, type Views } from './layout.ts';
 import { buildRowKernel, MATH_IMPORTS, neuronTraits } from './wasm.ts';
@@ -22,7 +22,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData: wd } = require('node:worker_threads');
 const math = {}; for (const f of wd.mathImports) math[f] = Math[f];
 const inst = new WebAssembly.Instance(wd.module, { env: { memory: wd.memory }, math });
-const kernel = (0, eval)(wd.source)({ ...wd.env, buf: wd.memory.buffer, row: inst.exports.row, rows: inst.exports.rows, neuron: inst.exports.neuron, ctl: new Int32Array(wd.ctl) });
+const kernel = (0, eval)(wd.source)({ ...wd.env, buf: wd.memory.buffer, row: inst.exports.row, rows: inst.exports.rows, neuron: inst.exports.neuron, groups: inst.exports.groups, ctl: new Int32Array(wd.ctl) });
 parentPort.on('message', (m) => {
   const bad = m.cmd === 'run' ? kernel.run(m.T, m.t0, m.rot, m.pending, m.recEvery, m.recCapacity) : kernel.flush(m.t0, m.rot);
   parentPort.postMessage(bad);
@@ -32,27 +32,29 @@ parentPort.on('message', (m) => {
 export async function createCpuBackend(init: BackendInit): Promise<Backend> {
   const { tensor, rule, plasticity } = init;
   const rec = init.record ?? { every: 0, capacity: 0 };
+  checkInitial(init, neuronCount(tensor), synapseCount(tensor));
   const layout = makeLayout(tensor, rule, init.maxChunk, rec.capacity);
   const memory = new WebAssembly.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
   const v = views(memory.buffer, layout);
-  fill(v, tensor, rule, layout);
+  fill(v, tensor, rule, layout, init.initial);
   // rot = 0: buffer 0 holds the current pairs
-  for (let n = 0; n < layout.N; n++) v.a[2 * n + 1] = tensor.a0[n];
+  const a0 = init.initial?.a ?? tensor.a0;
+  for (let n = 0; n < layout.N; n++) v.a[2 * n + 1] = a0[n];
 
   const wasm = buildRowKernel(rule, layout, { wMin: plasticity.wMin, wMax: plasticity.wMax, uniformSign: allExcitatory(tensor), traits: neuronTraits(tensor) });
   const module = await WebAssembly.compile(wasm as Uint8Array<ArrayBuffer>);
-  const source = kernelSource(rule, plasticity);
+  const source = kernelSource(rule, plasticity, layout.nGroups > 0);
   const threads = Math.max(1, Math.min(init.threads ?? (layout.S >= THREADS_PAY_ABOVE ? os.availableParallelism() : 1), layout.N));
   const ranges = splitRows(tensor.segSynStart, tensor.neuronSegStart, threads);
   const ctl = new SharedArrayBuffer(64);
-  const envBase = { off: layout.off, N: layout.N, G: layout.G, S: layout.S, workers: threads, recCapacity: layout.recCapacity };
+  const envBase = { off: layout.off, N: layout.N, G: layout.G, S: layout.S, nGroups: layout.nGroups, workers: threads, recCapacity: layout.recCapacity };
 
   let main: Kernel | null = null;
   const workers: Worker[] = [];
   if (threads === 1) {
     const math = Object.fromEntries(MATH_IMPORTS.map((f) => [f, Math[f]]));
     const inst = await WebAssembly.instantiate(module, { env: { memory }, math });
-    main = (0, eval)(source)({ ...envBase, buf: memory.buffer, row: inst.exports.row, rows: inst.exports.rows, neuron: inst.exports.neuron, ctl: new Int32Array(ctl), r0: 0, r1: layout.N }) as Kernel;
+    main = (0, eval)(source)({ ...envBase, buf: memory.buffer, row: inst.exports.row, rows: inst.exports.rows, neuron: inst.exports.neuron, groups: inst.exports.groups, ctl: new Int32Array(ctl), r0: 0, r1: layout.N }) as Kernel;
   } else {
     for (const [r0, r1] of ranges) {
       workers.push(

@@ -4,7 +4,8 @@
 import type { PlasticityOptions } from '../backend.ts';
 import type { CompiledRule } from '../compiler/compile.ts';
 
-export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions): string {
+/** `groups`: the tensor has group somas (kwta, softmax), whose neurons a second phase per step finishes. */
+export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions, groups: boolean): string {
   const norm = plasticity.normalize;
   const termArgs = rule.termNames.map((_, k) => `, terms[${k} * N + n]`).join('');
   // Normalization needs a row's plasticity finished before its gather: two `row` calls around it.
@@ -44,7 +45,7 @@ export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions):
     }
   }`;
   return `(function makeKernel(env) {
-  const { buf, off, N, G, row, rows, neuron, r0, r1, workers, ctl } = env;
+  const { buf, off, N, G, row, rows, neuron, groups, nGroups, r0, r1, workers, ctl } = env;
   const F = (name, len) => new Float32Array(buf, off[name], len);
   const U = (name, len) => new Uint32Array(buf, off[name], len);
   const I = (name, len) => new Int32Array(buf, off[name], len);
@@ -52,15 +53,18 @@ export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions):
   const inputIndex = I('inputIndex', N), segPlastic = I('segPlastic', G);
   const theta = F('theta', N), u = F('u', N), a = F('a', 4 * N), terms = F('terms', ${rule.termNames.length} * N);
   const w = F('w', env.S), rec = F('rec', env.recCapacity * N);
+  const groupStart = U('groupStart', nGroups), groupEnd = U('groupEnd', nGroups);
   ${normalizeFn}
 
-  const CLAIM = 4, BLOCK = 1024;
-  function barrier(p) {
+  // ctl[CLAIM + (p & 1)]: next row to claim in pass p; ctl[GROUP_CLAIM + (p & 1)]: next group
+  const CLAIM = 4, GROUP_CLAIM = 6, BLOCK = 1024;
+  // claim: the counter everyone is done with, reset by the last to arrive
+  function barrier(claim) {
     if (workers === 1) return;
     const gen = Atomics.load(ctl, 1);
     if (Atomics.add(ctl, 0, 1) === workers - 1) {
       Atomics.store(ctl, 0, 0);
-      Atomics.store(ctl, CLAIM + (p & 1), 0); // everyone is done claiming rows of pass p
+      Atomics.store(ctl, claim, 0);
       Atomics.add(ctl, 1, 1);
       Atomics.notify(ctl, 1);
     } else {
@@ -99,7 +103,21 @@ export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions):
           if (frame >= 0) for (let n = b0; n < b1; n++) rec[frame + n] = a[outBase + 2 * n + 1];
           if (workers === 1) break;
         }
-        barrier(p);
+        barrier(CLAIM + (p & 1));${
+          groups
+            ? `
+        // group somas: every z of a group is known now; one thread finishes a whole group
+        for (;;) {
+          const q0 = workers === 1 ? 0 : Atomics.add(ctl, GROUP_CLAIM + (p & 1), 1);
+          if (q0 >= nGroups) break;
+          const q1 = workers === 1 ? nGroups : q0 + 1;
+          bad = firstBad(groups(q0, q1, inBase, outBase), t0 + p, bad);
+          if (frame >= 0) for (let n = groupStart[q0]; n < groupEnd[q1 - 1]; n++) rec[frame + n] = a[outBase + 2 * n + 1];
+          if (workers === 1) break;
+        }
+        barrier(GROUP_CLAIM + (p & 1));`
+            : ''
+        }
         rot = (rot + 1) % 2;
         pending = true;
       }

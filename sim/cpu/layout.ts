@@ -1,5 +1,6 @@
 // Placement of every cpu array in one shared WebAssembly memory, so the WebAssembly synapse
 // kernel and the JS neuron phase in every worker thread see the same bytes without copies.
+import type { BackendInit } from '../backend.ts';
 import type { CompiledRule } from '../compiler/compile.ts';
 import { inputSize, neuronCount, segmentCount, synapseCount, type SynapseTensor } from '../tensor.ts';
 
@@ -10,6 +11,8 @@ export interface Layout {
   nIn: number;
   nSlots: number;
   nTerms: number;
+  /** Groups of group-soma neurons (kwta, softmax). */
+  nGroups: number;
   maxChunk: number;
   recCapacity: number;
   /** Byte offset of each array. */
@@ -34,6 +37,9 @@ const ARRAYS = {
   inputIndex: (l: Sizes) => l.N,
   soma: (l: Sizes) => l.N,
   gain: (l: Sizes) => l.N,
+  k: (l: Sizes) => l.N,
+  groupStart: (l: Sizes) => l.nGroups,
+  groupEnd: (l: Sizes) => l.nGroups,
   alpha: (l: Sizes) => l.N,
   bias: (l: Sizes) => l.N,
   theta: (l: Sizes) => l.N,
@@ -47,7 +53,8 @@ const ARRAYS = {
   rec: (l: Sizes) => l.recCapacity * l.N,
 };
 export type ArrayName = keyof typeof ARRAYS;
-type Sizes = Pick<Layout, 'N' | 'G' | 'S' | 'nIn' | 'nSlots' | 'nTerms' | 'maxChunk' | 'recCapacity'>;
+type Sizes = Pick<Layout, 'N' | 'G' | 'S' | 'nIn' | 'nSlots' | 'nTerms' | 'nGroups' | 'maxChunk' | 'recCapacity'>;
+const U32: string[] = ['pre', 'segSynStart', 'neuronSegStart', 'k', 'groupStart', 'groupEnd'];
 
 const PAGE = 65536;
 /** WebAssembly memory32 limit. */
@@ -61,6 +68,7 @@ export function makeLayout(t: SynapseTensor, rule: CompiledRule, maxChunk: numbe
     nIn: inputSize(t),
     nSlots: rule.slotNames.length,
     nTerms: rule.termNames.length,
+    nGroups: t.groupStart.length,
     maxChunk,
     recCapacity,
   };
@@ -75,23 +83,24 @@ export function makeLayout(t: SynapseTensor, rule: CompiledRule, maxChunk: numbe
 }
 
 export type Views = {
-  [K in ArrayName]: K extends 'pre' | 'segSynStart' | 'neuronSegStart' ? Uint32Array : K extends 'inputIndex' | 'soma' | 'segPlastic' ? Int32Array : Float32Array;
+  [K in ArrayName]: K extends 'pre' | 'segSynStart' | 'neuronSegStart' | 'k' | 'groupStart' | 'groupEnd' ? Uint32Array : K extends 'inputIndex' | 'soma' | 'segPlastic' ? Int32Array : Float32Array;
 };
 
 export function views(buf: ArrayBufferLike, l: Layout): Views {
   const sizes = l as Sizes;
   const out = {} as Record<string, Float32Array | Uint32Array | Int32Array>;
   for (const [name, count] of Object.entries(ARRAYS)) {
-    const Ctor = ['pre', 'segSynStart', 'neuronSegStart'].includes(name) ? Uint32Array : ['inputIndex', 'soma', 'segPlastic'].includes(name) ? Int32Array : Float32Array;
+    const Ctor = U32.includes(name) ? Uint32Array : ['inputIndex', 'soma', 'segPlastic'].includes(name) ? Int32Array : Float32Array;
     out[name] = new Ctor(buf as ArrayBuffer, l.off[name as ArrayName], count(sizes));
   }
   return out as Views;
 }
 
-/** Copy the tensor and the rule's initial state into the memory. */
-export function fill(v: Views, t: SynapseTensor, rule: CompiledRule, l: Layout): void {
+/** Copy the tensor and the rule's initial state (or the given `initial` one) into the memory. */
+export function fill(v: Views, t: SynapseTensor, rule: CompiledRule, l: Layout, initial: BackendInit['initial'] = {}): void {
   v.w.set(t.w);
-  rule.slotInit.forEach((x, k) => v.slots.fill(x, k * l.S, (k + 1) * l.S));
+  if (initial.slots) v.slots.set(initial.slots);
+  else rule.slotInit.forEach((x, k) => v.slots.fill(x, k * l.S, (k + 1) * l.S));
   v.segSynStart.set(t.segSynStart);
   v.segSign.set(t.segSign);
   v.segPlastic.set(t.segPlastic);
@@ -105,10 +114,14 @@ export function fill(v: Views, t: SynapseTensor, rule: CompiledRule, l: Layout):
   v.inputIndex.set(t.inputIndex);
   v.soma.set(t.soma);
   v.gain.set(t.gain);
+  v.k.set(t.k);
+  v.groupStart.set(t.groupStart);
+  v.groupEnd.set(t.groupEnd);
   v.alpha.set(t.alpha);
   v.bias.set(t.bias);
   v.theta.set(t.theta);
   v.etaTheta.set(t.etaTheta);
   v.target.set(t.target);
-  rule.termInit.forEach((x, k) => v.terms.fill(x, k * l.N, (k + 1) * l.N));
+  if (initial.terms) v.terms.set(initial.terms);
+  else rule.termInit.forEach((x, k) => v.terms.fill(x, k * l.N, (k + 1) * l.N));
 }

@@ -7,7 +7,7 @@ import binaryen from 'binaryen';
 import { emitOptimized, sharedMemoryModule } from '../wasm-module.ts';
 import type { CompiledRule } from '../compiler/compile.ts';
 import type { Expr } from '../compiler/parse.ts';
-import { SOMA } from '../tensor.ts';
+import { isGroupSoma, SOMA } from '../tensor.ts';
 import type { Layout } from './layout.ts';
 
 type Ref = number;
@@ -23,8 +23,10 @@ export interface KernelOptions {
 
 /** What the whole tensor shares, so the generated neuron phase can drop branches it never takes. */
 export interface NeuronTraits {
-  /** The soma code every neuron uses, or null when they differ. */
+  /** The soma code every neuron without a group soma uses, or null when they differ. */
   soma: number | null;
+  /** Some neuron has a group soma (kwta, softmax): the row pass leaves it to `groups`. */
+  groups: boolean;
   /** Some neuron has α < 1. */
   leak: boolean;
   /** Some neuron has ηθ ≠ 0. */
@@ -32,8 +34,10 @@ export interface NeuronTraits {
 }
 
 export function neuronTraits(t: { soma: Uint8Array; alpha: Float32Array; etaTheta: Float32Array }): NeuronTraits {
+  const plain = t.soma.filter((k) => !isGroupSoma(k));
   return {
-    soma: t.soma.every((k) => k === t.soma[0]) ? t.soma[0] : null,
+    soma: plain.every((k) => k === (plain[0] ?? SOMA.relu)) ? (plain[0] ?? SOMA.relu) : null,
+    groups: plain.length < t.soma.length,
     leak: t.alpha.some((x) => x !== 1),
     homeostasis: t.etaTheta.some((x) => x !== 0),
   };
@@ -56,6 +60,8 @@ export const MATH_IMPORTS = ['exp', 'log', 'tanh', 'pow'] as const;
  * `neuron(n, inBase, outBase, p, T) -> flags`: the neuron phase of row n.
  * `rows(r0, r1, inBase, outBase, mode, p, T) -> flags`: both for a range of rows (one call per
  * block of rows instead of one per neuron).
+ * With group somas (traits.groups), the neuron phase of their rows stops after storing u, and
+ * `groups(q0, q1, inBase, outBase) -> flags` finishes groups [q0, q1) once every row is done.
  */
 export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions): Uint8Array {
   const m = sharedMemoryModule(l.pages, l.pages);
@@ -423,6 +429,48 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
   m.addFunction('row', binaryen.createType(paramTypes), f32, vars, body);
   m.addFunctionExport('row', 'row');
 
+  /**
+   * Locals of a function that finishes neurons: a_next = (1−α)·a_cur + α·f, homeostasis, terms.
+   * `nl` allocates a local of the function being built.
+   */
+  const tailLocals = (nl: (t: number) => number) => ({
+    uu: nl(f32),
+    f: nl(f32),
+    an: nl(f32),
+    al: nl(f32),
+    termOld: rule.termNames.map(() => nl(f32)),
+    termNew: rule.termNames.map(() => nl(f32)),
+  });
+  /**
+   * From f (local), u (local) and a_cur: a_next stored at outCur, θ, terms; ends with the flag (2
+   * when a_next is not finite).
+   */
+  const neuronTail = (L2: ReturnType<typeof tailLocals>, nIdx: () => Ref, cur: () => Ref, outCurByte: () => Ref): Ref[] => {
+    const q = (i: number) => get(i, f32);
+    const termEnv: Record<string, () => Ref> = { post: () => q(L2.an), u: () => q(L2.uu), theta: () => ldF(O.theta, nIdx()) };
+    rule.termNames.forEach((name, k) => (termEnv[name] = () => q(L2.termOld[k])));
+    const termAt = (k: number) => m.i32.add(nIdx(), m.i32.const(k * l.N));
+    return [
+      o.traits.leak
+        ? m.block(null, [
+            set(L2.al, ldF(O.alpha, nIdx())),
+            set(
+              L2.an,
+              m.select(m.f32.eq(q(L2.al), m.f32.const(1)), q(L2.f), m.f32.add(m.f32.mul(m.f32.sub(m.f32.const(1), q(L2.al)), cur()), m.f32.mul(q(L2.al), q(L2.f)))),
+            ),
+          ])
+        : set(L2.an, q(L2.f)),
+      m.f32.store(O.a, 4, outCurByte(), q(L2.an)),
+      ...(o.traits.homeostasis
+        ? [stF(O.theta, nIdx(), m.f32.add(ldF(O.theta, nIdx()), m.f32.mul(ldF(O.etaTheta, nIdx()), m.f32.sub(q(L2.an), ldF(O.target, nIdx())))))]
+        : []),
+      ...L2.termOld.map((loc, k) => set(loc, ldF(O.terms, termAt(k)))),
+      ...L2.termNew.map((loc, k) => set(loc, emit(rule.terms[k].ast, termEnv))),
+      ...L2.termNew.map((loc, k) => stF(O.terms, termAt(k), q(loc))),
+      m.select(m.f32.ne(m.f32.sub(q(L2.an), q(L2.an)), m.f32.const(0)), m.i32.const(2), m.i32.const(0)),
+    ];
+  };
+
   // ---- neuron(n, inBase, outBase, p, T) -> flags: the neuron phase of one row, in f32 -------
   // (input rows take the next sample). Returns 2 when the new activity is not finite.
   {
@@ -433,9 +481,7 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
       nv.push(t);
       return nn++;
     };
-    const QL = { ii: nl(i32), g: nl(i32), g1: nl(i32), uu: nl(f32), vv: nl(f32), dd: nl(f32), z: nl(f32), f: nl(f32), an: nl(f32), al: nl(f32), th: nl(f32) };
-    const termOld = rule.termNames.map(() => nl(f32));
-    const termNew = rule.termNames.map(() => nl(f32));
+    const QL = { ii: nl(i32), g: nl(i32), g1: nl(i32), vv: nl(f32), dd: nl(f32), z: nl(f32), ...tailLocals(nl) };
     const q = (i: number, t = i32) => get(i, t);
     const nIdx = () => q(Q.n);
     const cur = () => ldF(O.a, m.i32.add(q(Q.inBase), m.i32.add(m.i32.shl(nIdx(), m.i32.const(1)), m.i32.const(1))));
@@ -461,10 +507,7 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
             somaOf(SOMA.relu, z),
             m.select(m.i32.eq(somaKind(), m.i32.const(SOMA.sigmoid)), somaOf(SOMA.sigmoid, z), m.select(m.i32.eq(somaKind(), m.i32.const(SOMA.clamp01)), somaOf(SOMA.clamp01, z), z())),
           );
-    const segEnv: Record<string, () => Ref> = { v: () => q(QL.vv, f32) };
-    const termEnv: Record<string, () => Ref> = { post: () => q(QL.an, f32), u: () => q(QL.uu, f32), theta: () => ldF(O.theta, nIdx()) };
-    rule.termNames.forEach((name, k) => (termEnv[name] = () => q(termOld[k], f32)));
-    const termAt = (k: number) => m.i32.add(nIdx(), m.i32.const(k * l.N));
+    const segEnv: Record<string, () => Ref> = { v: () => q(QL.vv, f32), sign: () => ldF(O.segSign, q(QL.g)) };
     const xIndex = m.i32.add(
       m.i32.mul(m.select(m.i32.lt_u(m.i32.add(q(Q.p), m.i32.const(1)), q(Q.T)), m.i32.add(q(Q.p), m.i32.const(1)), q(Q.p)), m.i32.const(l.nIn)),
       q(QL.ii),
@@ -493,33 +536,117 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
           ]),
         ),
       ]),
+      stF(O.u, nIdx(), q(QL.uu, f32)),
+      // a group soma needs the whole group's u first: `groups` finishes it
+      ...(o.traits.groups ? [m.if(m.i32.ge_u(somaKind(), m.i32.const(SOMA.kwta)), m.return(m.i32.const(0)))] : []),
       set(QL.z, m.f32.sub(q(QL.uu, f32), ldF(O.theta, nIdx()))),
       set(QL.f, soma),
-      o.traits.leak
-        ? m.block(null, [
-            set(QL.al, ldF(O.alpha, nIdx())),
-            set(
-              QL.an,
-              m.select(
-                m.f32.eq(q(QL.al, f32), m.f32.const(1)),
-                q(QL.f, f32),
-                m.f32.add(m.f32.mul(m.f32.sub(m.f32.const(1), q(QL.al, f32)), cur()), m.f32.mul(q(QL.al, f32), q(QL.f, f32))),
-              ),
-            ),
-          ])
-        : set(QL.an, q(QL.f, f32)),
-      m.f32.store(O.a, 4, m.i32.shl(outCur(), m.i32.const(2)), q(QL.an, f32)),
-      stF(O.u, nIdx(), q(QL.uu, f32)),
-      ...(o.traits.homeostasis
-        ? [stF(O.theta, nIdx(), m.f32.add(ldF(O.theta, nIdx()), m.f32.mul(ldF(O.etaTheta, nIdx()), m.f32.sub(q(QL.an, f32), ldF(O.target, nIdx())))))]
-        : []),
-      ...termOld.map((loc, k) => set(loc, ldF(O.terms, termAt(k)))),
-      ...termNew.map((loc, k) => set(loc, emit(rule.terms[k].ast, termEnv))),
-      ...termNew.map((loc, k) => stF(O.terms, termAt(k), q(loc, f32))),
-      m.select(m.f32.ne(m.f32.sub(q(QL.an, f32), q(QL.an, f32)), m.f32.const(0)), m.i32.const(2), m.i32.const(0)),
+      ...neuronTail(QL, nIdx, cur, () => m.i32.shl(outCur(), m.i32.const(2))),
     ], i32);
     m.addFunction('neuron', binaryen.createType([i32, i32, i32, i32, i32]), i32, nv, body);
     m.addFunctionExport('neuron', 'neuron');
+  }
+
+  // ---- groups(q0, q1, inBase, outBase) -> flags: f of every neuron of each group from the z of
+  // the group (kwta, softmax; sim/README.md), then a_next, θ, terms as for any neuron.
+  if (o.traits.groups) {
+    const Q = { q0: 0, q1: 1, inBase: 2, outBase: 3 };
+    const nv: number[] = [];
+    let nn = 4;
+    const nl = (t: number) => {
+      nv.push(t);
+      return nn++;
+    };
+    const GL = { q: nl(i32), n0: nl(i32), n1: nl(i32), n: nl(i32), mm: nl(i32), above: nl(i32), kk: nl(i32), flags: nl(i32), z: nl(f32), zm: nl(f32), mx: nl(f32), sum: nl(f32), ...tailLocals(nl) };
+    const gi = (i: number) => get(i, i32);
+    const gf = (i: number) => get(i, f32);
+    const zOf = (n: () => Ref) => m.f32.sub(ldF(O.u, n()), ldF(O.theta, n()));
+    const actByte = (base: number, n: () => Ref) => m.i32.shl(m.i32.add(gi(base), m.i32.add(m.i32.shl(n(), m.i32.const(1)), m.i32.const(1))), m.i32.const(2));
+    const outCurByte = (n: () => Ref) => actByte(Q.outBase, n);
+    /** for (i = from; i < GL.n1; i++) body */
+    let loops = 0;
+    const forRange = (i: number, from: Ref, body: Ref[], extraExit?: Ref): Ref => {
+      const id = loops++;
+      return m.block(null, [
+        set(i, from),
+        m.block(`gdone${id}`, [
+          m.loop(
+            `gloop${id}`,
+            m.block(null, [
+              m.br(`gdone${id}`, m.i32.ge_u(gi(i), gi(GL.n1))),
+              ...(extraExit ? [m.br(`gdone${id}`, extraExit)] : []),
+              ...body,
+              set(i, m.i32.add(gi(i), m.i32.const(1))),
+              m.br(`gloop${id}`),
+            ]),
+          ),
+        ]),
+      ]);
+    };
+    const n = () => gi(GL.n);
+    const mm = () => gi(GL.mm);
+    const x = (idx: () => Ref) => m.f32.mul(ldF(O.gain, idx()), zOf(idx));
+    const expOf = (v: Ref) => m.f32.demote(m.call('exp', [m.f64.promote(v)], f64));
+    // f goes to a_next's slot first, then neuronTail reads it back
+    const kwta = forRange(GL.n, gi(GL.n0), [
+      set(GL.z, zOf(n)),
+      set(GL.above, m.i32.const(0)),
+      // rank of n: neurons with a larger z, or an equal z and a lower index (stop at k)
+      forRange(
+        GL.mm,
+        gi(GL.n0),
+        [
+          set(GL.zm, zOf(mm)),
+          set(GL.above, m.i32.add(gi(GL.above), m.i32.or(m.f32.gt(gf(GL.zm), gf(GL.z)), m.i32.and(m.f32.eq(gf(GL.zm), gf(GL.z)), m.i32.lt_u(mm(), n()))))),
+        ],
+        m.i32.ge_u(gi(GL.above), gi(GL.kk)),
+      ),
+      m.f32.store(
+        O.a,
+        4,
+        outCurByte(n),
+        m.select(m.i32.and(m.i32.lt_u(gi(GL.above), gi(GL.kk)), m.f32.gt(gf(GL.z), m.f32.const(0))), gf(GL.z), m.f32.const(0)),
+      ),
+    ]);
+    const softmax = m.block(null, [
+      set(GL.mx, x(() => gi(GL.n0))),
+      forRange(GL.mm, m.i32.add(gi(GL.n0), m.i32.const(1)), [set(GL.zm, x(mm)), set(GL.mx, m.select(m.f32.gt(gf(GL.zm), gf(GL.mx)), gf(GL.zm), gf(GL.mx)))]),
+      set(GL.sum, m.f32.const(0)),
+      // sequential sum in neuron order (every backend)
+      forRange(GL.mm, gi(GL.n0), [
+        set(GL.zm, expOf(m.f32.sub(x(mm), gf(GL.mx)))),
+        m.f32.store(O.a, 4, outCurByte(mm), gf(GL.zm)),
+        set(GL.sum, m.f32.add(gf(GL.sum), gf(GL.zm))),
+      ]),
+      forRange(GL.mm, gi(GL.n0), [m.f32.store(O.a, 4, outCurByte(mm), m.f32.div(m.f32.load(O.a, 4, outCurByte(mm)), gf(GL.sum)))]),
+    ]);
+    const finish = forRange(GL.n, gi(GL.n0), [
+      set(GL.f, m.f32.load(O.a, 4, outCurByte(n))),
+      set(GL.uu, ldF(O.u, n())),
+      set(GL.flags, m.i32.or(gi(GL.flags), m.block(null, neuronTail(GL, n, () => m.f32.load(O.a, 4, actByte(Q.inBase, n)), () => outCurByte(n)), i32))),
+    ]);
+    const body = m.block(null, [
+      set(GL.flags, m.i32.const(0)),
+      set(GL.q, gi(Q.q0)),
+      m.block('qdone', [
+        m.loop(
+          'qloop',
+          m.block(null, [
+            m.br('qdone', m.i32.ge_u(gi(GL.q), gi(Q.q1))),
+            set(GL.n0, ldU(O.groupStart, gi(GL.q))),
+            set(GL.n1, ldU(O.groupEnd, gi(GL.q))),
+            set(GL.kk, ldU(O.k, gi(GL.n0))),
+            m.if(m.i32.eq(m.i32.load(O.soma, 4, addr(gi(GL.n0))), m.i32.const(SOMA.kwta)), kwta, softmax),
+            finish,
+            set(GL.q, m.i32.add(gi(GL.q), m.i32.const(1))),
+            m.br('qloop'),
+          ]),
+        ),
+      ]),
+      gi(GL.flags),
+    ], i32);
+    m.addFunction('groups', binaryen.createType([i32, i32, i32, i32]), i32, nv, body);
+    m.addFunctionExport('groups', 'groups');
   }
 
   // ---- rows(r0, r1, inBase, outBase, mode, p, T) -> flags: synapses then neuron phase of a range

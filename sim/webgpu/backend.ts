@@ -1,8 +1,8 @@
 // The webgpu backend: the step shader (shader.ts) dispatched once per step, T steps encoded in one
 // command buffer with no readback in between (per-pass uniforms via dynamic offsets). Same state,
 // rotation and pending-plasticity bookkeeping as the cpu backend (sim/cpu/backend.ts).
-import type { Backend, BackendInit, ChunkResult, NetworkState, Recording } from '../backend.ts';
-import { allExcitatory, inputSize, neuronCount, segmentCount, synapseCount } from '../tensor.ts';
+import { type Backend, type BackendInit, type ChunkResult, checkInitial, type NetworkState, type Recording } from '../backend.ts';
+import { allExcitatory, hasGroups, inputSize, neuronCount, segmentCount, synapseCount } from '../tensor.ts';
 import { acquireGpu } from './device.ts';
 import { MODE, NO_BAD, PASS_BYTES, PASS_FIELDS, PASS_STRIDE, type PassField, stepShader, WORKGROUP } from './shader.ts';
 
@@ -35,6 +35,9 @@ export async function createWebgpuBackend(init: BackendInit): Promise<Backend> {
   const nT = rule.termNames.length;
   const nSlots = rule.slotNames.length;
   const maxChunk = init.maxChunk;
+  const nGroups = tensor.groupStart.length;
+  checkInitial(init, N, S);
+  const initial = init.initial ?? {};
 
   const gpu = await acquireGpu();
   const { device } = gpu;
@@ -49,7 +52,10 @@ export async function createWebgpuBackend(init: BackendInit): Promise<Backend> {
       .add('pre', tensor.pre)
       .add('segPlastic', tensor.segPlastic)
       .add('inputIndex', new Uint32Array(tensor.inputIndex.buffer, tensor.inputIndex.byteOffset, N))
-      .add('soma', tensor.soma);
+      .add('soma', tensor.soma)
+      .add('k', tensor.k)
+      .add('groupStart', tensor.groupStart)
+      .add('groupEnd', tensor.groupEnd);
     const frP = new Packer<Float32Array>()
       .add('segSign', tensor.segSign)
       .add('sign', tensor.sign)
@@ -61,12 +67,14 @@ export async function createWebgpuBackend(init: BackendInit): Promise<Backend> {
       .add('x', maxChunk * nIn);
     const wsData = new Float32Array(Math.max(1, (nSlots + 1) * S));
     wsData.set(tensor.w);
-    rule.slotInit.forEach((x, k) => wsData.fill(x, (k + 1) * S, (k + 2) * S));
+    if (initial.slots) wsData.set(initial.slots, S);
+    else rule.slotInit.forEach((x, k) => wsData.fill(x, (k + 1) * S, (k + 2) * S));
     // rot = 0: prev = third 0, cur = third 1, next = third 2
     const stP = new Packer<Float32Array>().add('a', 3 * N).add('v', G).add('d', G).add('u', N).add('theta', tensor.theta).add('terms', nT * N);
     const stData = stP.build(Float32Array);
-    stData.set(tensor.a0, stP.off.a + N);
-    rule.termInit.forEach((x, k) => stData.fill(x, stP.off.terms + k * N, stP.off.terms + (k + 1) * N));
+    stData.set(initial.a ?? tensor.a0, stP.off.a + N);
+    if (initial.terms) stData.set(initial.terms, stP.off.terms);
+    else rule.termInit.forEach((x, k) => stData.fill(x, stP.off.terms + k * N, stP.off.terms + (k + 1) * N));
     const iuData = iuP.build(Uint32Array);
     const frData = frP.build(Float32Array);
 
@@ -95,7 +103,8 @@ export async function createWebgpuBackend(init: BackendInit): Promise<Backend> {
     const recording = rec.every > 0 && rec.capacity > 0;
     const recBuf = recording ? buffer('rec', rec.capacity * N * 4, U.COPY_DST | U.COPY_SRC, false) : null;
 
-    const code = stepShader(rule, { ...plasticity, uniformSign: allExcitatory(tensor) });
+    const groups = hasGroups(tensor);
+    const code = stepShader(rule, { ...plasticity, uniformSign: allExcitatory(tensor), groups });
     device.pushErrorScope('validation');
     const module = device.createShaderModule({ label: `step ${rule.name}`, code });
     const info = await module.getCompilationInfo();
@@ -112,11 +121,11 @@ export async function createWebgpuBackend(init: BackendInit): Promise<Backend> {
         storage(5, 'storage'),
       ],
     });
-    const pipeline = await device.createComputePipelineAsync({
-      label: `step ${rule.name}`,
-      layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-      compute: { module, entryPoint: 'main' },
-    });
+    const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
+    const pipeline = await device.createComputePipelineAsync({ label: `step ${rule.name}`, layout: pipelineLayout, compute: { module, entryPoint: 'main' } });
+    const groupPipeline = groups
+      ? await device.createComputePipelineAsync({ label: `groups ${rule.name}`, layout: pipelineLayout, compute: { module, entryPoint: 'groups' } })
+      : null;
     const bindGroup = device.createBindGroup({
       layout,
       entries: [
@@ -132,15 +141,22 @@ export async function createWebgpuBackend(init: BackendInit): Promise<Backend> {
     if (setupError) throw new Error(`webgpu backend: ${setupError.message}`);
 
     // Large N: spread workgroups over y (65535 per dimension by default).
-    const groups = Math.max(1, Math.ceil(N / WORKGROUP));
-    const gx = Math.min(groups, device.limits.maxComputeWorkgroupsPerDimension);
-    const gy = Math.ceil(groups / gx);
+    const rowGroups = Math.max(1, Math.ceil(N / WORKGROUP));
+    const gx = Math.min(rowGroups, device.limits.maxComputeWorkgroupsPerDimension);
+    const gy = Math.ceil(rowGroups / gx);
+    const qgroups = Math.max(1, Math.ceil(nGroups / WORKGROUP));
+    const qx = Math.min(qgroups, device.limits.maxComputeWorkgroupsPerDimension);
+    const qy = Math.ceil(qgroups / qx);
 
     const fixed: Partial<Record<PassField, number>> = {
       N,
       G,
       S,
       nIn,
+      nGroups,
+      oK: iuP.off.k,
+      oGroupStart: iuP.off.groupStart,
+      oGroupEnd: iuP.off.groupEnd,
       oSegSyn: iuP.off.segSynStart,
       oBase: iuP.off.base,
       oPre: iuP.off.pre,
@@ -244,6 +260,13 @@ export async function createWebgpuBackend(init: BackendInit): Promise<Backend> {
         dispatch(0);
         for (let p = 0; p < T; p++) {
           dispatch(p + 1);
+          if (groupPipeline) {
+            // after every row of step p: group neurons need the u of their whole group
+            cp.setPipeline(groupPipeline);
+            cp.setBindGroup(0, bindGroup, [(p + 1) * PASS_STRIDE]);
+            cp.dispatchWorkgroups(qx, qy);
+            cp.setPipeline(pipeline);
+          }
           const done = t + p + 1;
           if (recBuf && done % rec.every === 0) {
             // copies cannot happen inside a compute pass

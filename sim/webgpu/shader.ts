@@ -15,13 +15,13 @@ export const WORKGROUP = 64;
  * mode bit 0: pending plasticity; bit 1: gather + neuron update; bit 2: clamp sample 0 into a_cur.
  */
 export const PASS_FIELDS = [
-  'N', 'G', 'S', 'nIn', 'p', 'T', 't', 'mode', 'prevOff', 'curOff', 'nextOff', 'pad0',
+  'N', 'G', 'S', 'nIn', 'p', 'T', 't', 'mode', 'prevOff', 'curOff', 'nextOff', 'nGroups',
   // iu (u32): neuronSegStart at 0, then these
-  'oSegSyn', 'oBase', 'oPre', 'oPlastic', 'oInIdx', 'oSoma',
+  'oSegSyn', 'oBase', 'oPre', 'oPlastic', 'oInIdx', 'oSoma', 'oK', 'oGroupStart', 'oGroupEnd',
   // fr (f32, read-only)
   'oSegSign', 'oSign', 'oGain', 'oAlpha', 'oBias', 'oEtaTheta', 'oTarget', 'oX',
   // st (f32, read-write): a (3N), v, d, u, theta, terms
-  'oV', 'oD', 'oU', 'oTheta', 'oTerms', 'pad1',
+  'oV', 'oD', 'oU', 'oTheta', 'oTerms', 'pad0', 'pad1', 'pad2',
 ] as const;
 export type PassField = (typeof PASS_FIELDS)[number];
 export const PASS_BYTES = PASS_FIELDS.length * 4;
@@ -34,6 +34,11 @@ export const NO_BAD = 0xffffffff;
 export type ShaderOptions = Pick<PlasticityOptions, 'wMin' | 'wMax' | 'normalize' | 'normalizeTarget'> & {
   /** Every contribution sign is +1: skip the sign lookup. */
   uniformSign: boolean;
+  /**
+   * The tensor has group somas (kwta, softmax): `main` stops their rows after u, and the `groups`
+   * entry point (one invocation per group, dispatched after `main` each step) finishes them.
+   */
+  groups: boolean;
 };
 
 const SYN_VARS = ['pre', 'post', 'w', 'v', 'd', 'sign', 'fanin', 'u', 'theta'];
@@ -50,7 +55,7 @@ export function stepShader(rule: CompiledRule, opts: ShaderOptions): string {
     `fn r_dw(${synParams}) -> f32 { return ${rule.dw.wgsl}; }`,
     ...rule.slots.map((e, k) => `fn r_slot${k}(${synParams}) -> f32 { return ${e.wgsl}; }`),
     `fn r_contrib(${contribParams}) -> f32 { return ${rule.contribution.wgsl}; }`,
-    `fn r_seg(v_v: f32) -> f32 { return ${rule.segment.wgsl}; }`,
+    `fn r_seg(v_v: f32, v_sign: f32) -> f32 { return ${rule.segment.wgsl}; }`,
     ...rule.terms.map((e, k) => `fn r_term${k}(${termParams}) -> f32 { return ${e.wgsl}; }`),
   ].join('\n');
 
@@ -165,6 +170,67 @@ export function stepShader(rule: CompiledRule, opts: ShaderOptions): string {
     ${terms.map((_, k) => `st[P.oTerms + ${k}u * P.N + n] = nt${k};`).join('\n    ')}
   }`
     : '';
+  // neuron n from f, post (a_cur), uu, thN and the terms tm<k>: a_next, θ, terms
+  const tail = (storeU: boolean) => `
+  let al = fr[P.oAlpha + n];
+  let an = select((1.0f - al) * post + al * f, f, al == 1.0f);
+  st[P.nextOff + n] = an;${storeU ? '\n  st[P.oU + n] = uu;' : ''}
+  if (nonFinite(an)) { atomicMin(&bad, P.t); }
+  let eta = fr[P.oEtaTheta + n];
+  var th = thN;
+  if (eta != 0.0f) {
+    th = thN + eta * (an - fr[P.oTarget + n]);
+    st[P.oTheta + n] = th;
+  }
+  ${termUpdate}`;
+  // f goes to a_next's slot first; the sum of softmax runs in neuron order (as on the cpu)
+  const groupsEntry = opts.groups
+    ? `
+fn zOf(m: u32) -> f32 { return st[P.oU + m] - st[P.oTheta + m]; }
+
+@compute @workgroup_size(${WORKGROUP})
+fn groups(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let q = (wid.y * nwg.x + wid.x) * ${WORKGROUP}u + lid;
+  if (q >= P.nGroups || (P.mode & 2u) == 0u) { return; }
+  let n0 = iu[P.oGroupStart + q];
+  let n1 = iu[P.oGroupEnd + q];
+  if (iu[P.oSoma + n0] == ${SOMA.kwta}u) {
+    let kk = iu[P.oK + n0];
+    for (var n = n0; n < n1; n++) {
+      let z = zOf(n);
+      // rank: neurons with a larger z, or an equal z and a lower index
+      var above = 0u;
+      for (var m = n0; m < n1 && above < kk; m++) {
+        let zm = zOf(m);
+        if (zm > z || (zm == z && m < n)) { above++; }
+      }
+      st[P.nextOff + n] = select(0.0f, z, above < kk && z > 0.0f);
+    }
+  } else {
+    var mx = fr[P.oGain + n0] * zOf(n0);
+    for (var m = n0 + 1u; m < n1; m++) {
+      let x = fr[P.oGain + m] * zOf(m);
+      mx = select(mx, x, x > mx);
+    }
+    var sum = 0.0f;
+    for (var m = n0; m < n1; m++) {
+      let e = exp(fr[P.oGain + m] * zOf(m) - mx);
+      st[P.nextOff + m] = e;
+      sum += e;
+    }
+    for (var m = n0; m < n1; m++) { st[P.nextOff + m] = st[P.nextOff + m] / sum; }
+  }
+  for (var n = n0; n < n1; n++) {
+    let f = st[P.nextOff + n];
+    let post = st[P.curOff + n];
+    let uu = st[P.oU + n];
+    let thN = st[P.oTheta + n];
+    ${termLoads}
+    ${tail(false).replace(/\n/g, '\n  ')}
+  }
+}
+`
+    : '';
 
   return /* wgsl */ `// springtail step shader: rule "${rule.name}", normalize ${opts.normalize}
 struct Pass {
@@ -218,28 +284,19 @@ ${synapses}
 
   var uu = fr[P.oBias + n];
   for (var g = g0; g < g1; g++) {
-    let dd = r_seg(st[P.oV + g]);
+    let dd = r_seg(st[P.oV + g], fr[P.oSegSign + g]);
     st[P.oD + g] = dd;
     uu += dd;
   }
   let z = uu - thN;
-  let k = iu[P.oSoma + n];
+  let k = iu[P.oSoma + n];${opts.groups ? `
+  // a group soma needs every u of its group: \`groups\` finishes the row
+  if (k >= ${SOMA.kwta}u) { st[P.oU + n] = uu; return; }` : ''}
   var f = z;
   if (k == ${SOMA.relu}u) { f = select(0.0f, z, z > 0.0f); }
   else if (k == ${SOMA.sigmoid}u) { f = 1.0f / (1.0f + exp(-fr[P.oGain + n] * z)); }
   else if (k == ${SOMA.clamp01}u) { f = select(min(max(z, 0.0f), 1.0f), z, isNan(z)); }
-  let al = fr[P.oAlpha + n];
-  let an = select((1.0f - al) * post + al * f, f, al == 1.0f);
-  st[P.nextOff + n] = an;
-  st[P.oU + n] = uu;
-  if (nonFinite(an)) { atomicMin(&bad, P.t); }
-  let eta = fr[P.oEtaTheta + n];
-  var th = thN;
-  if (eta != 0.0f) {
-    th = thN + eta * (an - fr[P.oTarget + n]);
-    st[P.oTheta + n] = th;
-  }
-  ${termUpdate}
+${tail(true)}
 }
-`;
+${groupsEntry}`;
 }

@@ -1,6 +1,7 @@
 // Small networks and helpers shared by the parity and webgpu suites.
 import type { Backend, BackendInit, PlasticityOptions } from '../../sim/backend.ts';
-import { fromLayers, type LayersSpec } from '../../sim/build.ts';
+import { fromLayers, fromLists, type LayersSpec, type NeuronSpec, type OrganismSpec } from '../../sim/build.ts';
+import type { SynapseTensor } from '../../sim/tensor.ts';
 import { uniform } from '../../sim/random.ts';
 import { createCpuBackend } from '../../sim/cpu/backend.ts';
 import type { RuleDef } from '../../sim/compiler/rule.ts';
@@ -37,6 +38,43 @@ export const ojaSpec: LayersSpec = {
 
 export const mixedTensor = (seed = 7) => fromLayers(mixedSpec, seed);
 
+/**
+ * Group somas: 3 organisms, a k-WTA layer (5, k = 2) with homeostasis, a softmax layer (7) with leak
+ * fed by it, and a k-WTA layer of 3 (k = 1) after a relu layer: groups of different sizes and kinds.
+ */
+export const groupSpec: LayersSpec = {
+  organisms: 3,
+  layers: [
+    { name: 'in', size: 6, role: 'input' },
+    { name: 'wta', size: 5, role: 'hidden', soma: { f: 'kwta', k: 2, theta: 0.1 }, homeostasis: { eta: 0.05, target: 0.2 } },
+    { name: 'soft', size: 7, role: 'hidden', soma: { f: 'softmax', gain: 3, alpha: 0.5 }, homeostasis: { eta: 0.02, target: 1 / 7 } },
+    { name: 'r', size: 4, role: 'hidden', soma: { f: 'relu' } },
+    { name: 'out', size: 3, role: 'output', soma: { f: 'kwta', k: 1 } },
+  ],
+  projections: [
+    { from: 'in', to: 'wta', connect: { kind: 'full' }, init: { min: 0, max: 0.5 } },
+    { from: 'in', to: 'soft', connect: { kind: 'prob', p: 0.6 }, init: { min: 0, max: 0.5 } },
+    { from: 'wta', to: 'soft', connect: { kind: 'full' }, init: { min: 0, max: 0.4 } },
+    { from: 'soft', to: 'r', connect: { kind: 'full' }, init: { min: 0, max: 1 } },
+    { from: 'r', to: 'out', connect: { kind: 'full' }, init: { min: 0, max: 0.6 } },
+  ],
+};
+
+/**
+ * k-WTA ties: in each organism two triples of neurons with identical inputs and weights (equal z
+ * within a triple), k = 4 over the six: ties are broken by the lower index.
+ */
+export function tiesTensor(): SynapseTensor {
+  const org = (o: number): OrganismSpec => ({
+    neurons: [
+      ...Array.from({ length: 3 }, (): NeuronSpec => ({ role: 'input' })),
+      ...Array.from({ length: 6 }, (): NeuronSpec => ({ soma: 'kwta', k: 4, type: 1, etaTheta: 0.01, target: 0.3 })),
+    ],
+    synapses: [3, 4, 5, 6, 7, 8].flatMap((post) => [0, 1, 2].map((pre) => ({ pre, post, w: (post < 6 ? 0.2 : 0.3) + 0.1 * pre + 0.05 * o }))),
+  });
+  return fromLists([org(0), org(1)]);
+}
+
 /** Exercises rule terms (BCM-like sliding threshold) and a nonlinear segment. */
 export const bcmLike: RuleDef = {
   name: 'bcm-like',
@@ -45,6 +83,30 @@ export const bcmLike: RuleDef = {
   update: 'eta * pre * post * (post - thetaM) / fanin',
   segment: 'v > 0.2 ? tanh(v) : 0.5 * v',
 };
+
+/**
+ * For long runs across backends: k-WTA is discontinuous, so f32 differences may flip a near-tie.
+ * Here the winners are fixed by biases 0.5 apart (the 3 largest of 6), while the inputs add at
+ * most 8 × wMax (0.05) = 0.4; a softmax layer of 5 reads the k-WTA layer. 2 organisms.
+ */
+export function separatedGroupsTensor(seed = 4): SynapseTensor {
+  const biases = [1.0, 0, 2.0, 0.5, 1.5, 2.5];
+  const org = (o: number): OrganismSpec => ({
+    neurons: [
+      ...Array.from({ length: 8 }, (): NeuronSpec => ({ role: 'input' })),
+      ...biases.map((bias): NeuronSpec => ({ soma: 'kwta', k: 3, type: 1, bias })),
+      ...Array.from({ length: 5 }, (): NeuronSpec => ({ soma: 'softmax', gain: 2, type: 2, alpha: 0.7, etaTheta: 0.01, target: 0.2 })),
+    ],
+    synapses: [
+      ...biases.flatMap((_, i) => Array.from({ length: 8 }, (_, pre) => ({ pre, post: 8 + i, w: 0.05 * uniform(seed, 998, o * 1000 + i * 8 + pre) }))),
+      ...Array.from({ length: 5 }, (_, i) => biases.map((_, j) => ({ pre: 8 + j, post: 14 + i, w: 0.05 * uniform(seed, 997, o * 1000 + i * 8 + j) }))).flat(),
+    ],
+  });
+  return fromLists([org(0), org(1)]);
+}
+
+/** The segment nonlinearity reads the segment's projection sign (mixedSpec: 0 = Dale, or +1). */
+export const signedSegment: RuleDef = { ...bcmLike, name: 'signed-segment', segment: 'sign > 0 ? 0.5 * v : tanh(v)' };
 
 export const defaultPlasticity: PlasticityOptions = { wMin: 0, wMax: 1, normalize: 'none', normalizeTarget: 1 };
 

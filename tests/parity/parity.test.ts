@@ -11,7 +11,7 @@ import { fromLayers, randomTensor } from '../../sim/build.ts';
 import { compileRule } from '../../sim/compiler/compile.ts';
 import type { RuleDef } from '../../sim/compiler/rule.ts';
 import type { SynapseTensor } from '../../sim/tensor.ts';
-import { bcmLike, type BackendKind, defaultPlasticity, mixedTensor, ojaSpec, relErr } from './fixtures.ts';
+import { bcmLike, signedSegment, type BackendKind, defaultPlasticity, groupSpec, mixedTensor, ojaSpec, relErr, separatedGroupsTensor, tiesTensor } from './fixtures.ts';
 import { useWebgpu } from './webgpu-availability.ts';
 import { compareStates, KINDS, LONG_RUN_TOL, ONE_STEP_TOL, referenceCache, simulate, type SimResult } from './run-compare.ts';
 
@@ -27,10 +27,13 @@ const RULES: [string, RuleDef][] = [
   ['oja', oja],
   ['keyed-distance', keyedDistance],
   ['bcm-like (terms, nonlinear segment)', bcmLike],
+  ['signed-segment (segment nonlinearity of the projection sign)', signedSegment],
 ];
 const TENSORS: [string, () => SynapseTensor][] = [
   ['mixed E/I layers, 2 segments, 2 organisms, inputs', () => mixedTensor(7)],
   ['random fan-in, all excitatory, 2 organisms', () => randomTensor({ organisms: 2, neurons: 40, fanIn: 8, seed: 3, wInit: 0.4, soma: 'sigmoid', gain: 4, theta: 0.5 })],
+  ['group somas: kwta (sizes 5, 3) and softmax (7) layers, leak, homeostasis, 3 organisms', () => fromLayers(groupSpec, 3)],
+  ['kwta with ties (lower index wins), homeostasis, 2 organisms', tiesTensor],
 ];
 const NORMALIZE: PlasticityOptions[] = [
   { wMin: 0, wMax: 1, normalize: 'l1', normalizeTarget: 1.5 },
@@ -74,6 +77,33 @@ describe.each(KINDS)('$kind against cpu (1 thread)', ({ kind, exact }) => {
       },
     );
   });
+
+  describe('group somas over a few steps (several runs)', () => {
+    it.for([
+      ['oja', oja],
+      ['bcm-like (terms, nonlinear segment)', bcmLike],
+      ['keyed-distance (slots)', keyedDistance],
+    ] as [string, RuleDef][])('%s', { timeout: 60_000 }, async ([rname, def], ctx) => {
+      needBackend(kind, ctx);
+      const init = (): BackendInit => ({ tensor: fromLayers(groupSpec, 5), rule: compileRule(def), plasticity: defaultPlasticity, maxChunk: 4, record: { every: 3, capacity: 2 } });
+      const chunks = [4, 1, 3];
+      const ref = await reference(`groups:${rname}`, init, chunks);
+      compare(await simulate(kind, init(), chunks), ref, exact, ONE_STEP_TOL);
+    });
+  });
+
+  // k-WTA is discontinuous: a near-tie may flip on f32 differences, so the winners here are well
+  // separated (separatedGroupsTensor); softmax, homeostasis and Oja run throughout.
+  it('100-step plastic simulation with kwta and softmax groups (oja)', async (ctx) => {
+    needBackend(kind, ctx);
+    const init = (): BackendInit => ({ tensor: separatedGroupsTensor(), rule: compileRule(oja, { eta: 0.05 }), plasticity: { wMin: 0, wMax: 0.05, normalize: 'none', normalizeTarget: 1 }, maxChunk: 25, record: { every: 10, capacity: 4 } });
+    const chunks = [25, 25, 25, 25];
+    const ref = await reference('long:groups', init, chunks);
+    const out = await simulate(kind, init(), chunks);
+    expect(relErr(ref.state.w, init().tensor.w)).toBeGreaterThan(0.1);
+    const errs = compare(out, ref, exact, LONG_RUN_TOL);
+    if (!exact) console.info(`[parity] ${kind} (${out.device}) after 100 steps with groups: ${Object.entries(errs).map(([k, e]) => `${k} ${e.toExponential(1)}`).join(', ')}`);
+  }, 60_000);
 
   it('100-step plastic simulation (oja, input → hidden, inputs)', async (ctx) => {
     needBackend(kind, ctx);

@@ -8,8 +8,8 @@ import { fromLayers, randomTensor } from '../../sim/build.ts';
 import { compileRule } from '../../sim/compiler/compile.ts';
 import type { RuleDef } from '../../sim/compiler/rule.ts';
 import { createCpuBackend, splitRows } from '../../sim/cpu/backend.ts';
-import { inputSize, type SynapseTensor } from '../../sim/tensor.ts';
-import { bcmLike, mixedSpec, samples } from '../parity/fixtures.ts';
+import { inputSize, ROLE, type SynapseTensor } from '../../sim/tensor.ts';
+import { bcmLike, groupSpec, mixedSpec, samples, signedSegment, tiesTensor } from '../parity/fixtures.ts';
 import { oracle } from './oracle.ts';
 
 /** Exercises each function (lane-wise imported calls included), comparisons and conditionals. */
@@ -51,6 +51,7 @@ describe('cpu backend = oracle, bit for bit', () => {
     ['keyed-distance (own contribution, slots)', keyedDistance],
     ['bcm-like (terms, nonlinear segment)', bcmLike],
     ['every function and operator', exotic],
+    ['segment nonlinearity of the projection sign', signedSegment],
   ])('mixed E/I network, segments, leak, homeostasis: %s', async (_n, def) => {
     const { s, o } = await compare(fromLayers(mixedSpec, 3), def, pl({ wMin: 0, wMax: 2 }));
     expect(Array.from(s.a)).toEqual(Array.from(o.a));
@@ -88,6 +89,36 @@ describe('cpu backend = oracle, bit for bit', () => {
     await b.dispose();
     const ref = await compare(t, oja, pl(), 10);
     expect(Array.from(s.w)).toEqual(Array.from(ref.o.w));
+  });
+});
+
+const sameState = (s: Awaited<ReturnType<typeof compare>>['s'], o: Awaited<ReturnType<typeof compare>>['o']) => {
+  for (const f of ['a', 'w', 'theta', 'v', 'slots', 'terms'] as const) expect(Array.from(s[f]), f).toEqual(Array.from(o[f]));
+};
+
+describe('group somas (kwta, softmax) = oracle, bit for bit', () => {
+  test.each([
+    ['oja', oja],
+    ['keyed-distance (slots)', keyedDistance],
+    ['bcm-like (terms, nonlinear segment)', bcmLike],
+  ])('3 organisms, kwta and softmax layers of sizes 3, 5, 7, leak, homeostasis: %s', async (_n, def) => {
+    const t = fromLayers(groupSpec, 3);
+    const { s, o, rec, frames } = await compare(t, def, pl({ wMin: 0, wMax: 2 }));
+    sameState(s, o);
+    // the recording holds the finished group neurons (input neurons hold the next sample there)
+    const hidden = (f: ArrayLike<number>) => Array.from(f).filter((_, i) => t.role[i % t.role.length] !== ROLE.input);
+    expect(hidden(rec.frames)).toEqual(hidden([...frames[2], ...frames[3]]));
+  });
+  test('ties: lower index wins, then homeostasis separates them', async () => {
+    const { s, o } = await compare(tiesTensor(), oja, pl(), 6);
+    sameState(s, o);
+  });
+  test('two threads and uneven chunks give the identical result', async () => {
+    const t = fromLayers(groupSpec, 8);
+    const one = await compare(t, bcmLike, pl(), 12, 1);
+    const two = await compare(t, bcmLike, pl(), 12, 2, [5, 1, 6]);
+    sameState(two.s, one.o);
+    expect(Array.from(two.rec.frames)).toEqual(Array.from(one.rec.frames));
   });
 });
 

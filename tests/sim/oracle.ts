@@ -2,7 +2,7 @@
 // used to check the backends. It shares only the compiled JS expressions with the cpu backend.
 import type { PlasticityOptions } from '../../sim/backend.ts';
 import type { CompiledRule } from '../../sim/compiler/compile.ts';
-import { ROLE, SOMA, type SynapseTensor } from '../../sim/tensor.ts';
+import { isGroupSoma, ROLE, SOMA, type SynapseTensor } from '../../sim/tensor.ts';
 
 const r = Math.fround;
 
@@ -16,7 +16,7 @@ export function oracle(t: SynapseTensor, rule: CompiledRule, pl: PlasticityOptio
   const dw = fn(synArgs, rule.dw.js);
   const slotF = rule.slots.map((s) => fn(synArgs, s.js));
   const contrib = fn(['v_pre', 'v_w', 'v_sign', ...rule.slotNames.map((n) => `v_${n}`)], rule.contribution.js);
-  const seg = fn(['v_v'], rule.segment.js);
+  const seg = fn(['v_v', 'v_sign'], rule.segment.js);
   const termArgs = ['v_post', 'v_u', 'v_theta', ...rule.termNames.map((n) => `v_${n}`)];
   const termF = rule.terms.map((x) => fn(termArgs, x.js));
   const st = {
@@ -37,6 +37,14 @@ export function oracle(t: SynapseTensor, rule: CompiledRule, pl: PlasticityOptio
     for (let n = 0; n < N; n++) if (t.role[n] === ROLE.input) cur[n] = x[t.inputIndex[n]];
     const next = Float32Array.from(cur);
     const sgnOf = (g: number, p: number) => (t.segSign[g] !== 0 ? t.segSign[g] : t.sign[p]);
+    // a_next, homeostasis and terms of neuron n from f
+    const finish = (n: number, f: number) => {
+      const al = t.alpha[n];
+      next[n] = al === 1 ? f : r(r(r(1 - al) * cur[n]) + r(al * f));
+      if (t.etaTheta[n] !== 0) st.theta[n] = r(st.theta[n] + r(t.etaTheta[n] * r(next[n] - t.target[n])));
+      const old = rule.termNames.map((_, k) => st.terms[k * N + n]);
+      termF.forEach((tf, k) => (st.terms[k * N + n] = tf(next[n], st.u[n], st.theta[n], ...old)));
+    };
     for (let n = 0; n < N; n++) {
       if (t.role[n] === ROLE.input) continue;
       const base = t.orgNeuronStart[t.org[n]];
@@ -54,19 +62,41 @@ export function oracle(t: SynapseTensor, rule: CompiledRule, pl: PlasticityOptio
           else tail = Math.fround(tail + c);
         }
         st.v[g] = Math.fround(Math.fround(Math.fround(lanes[0] + lanes[1]) + Math.fround(lanes[2] + lanes[3])) + tail);
-        st.d[g] = seg(st.v[g]);
+        st.d[g] = seg(st.v[g], t.segSign[g]);
         u = r(u + st.d[g]);
       }
+      st.u[n] = u;
+      // group somas need every z of their group: below
+      if (isGroupSoma(t.soma[n])) continue;
       // the neuron phase in f32 too
       const z = r(u - st.theta[n]);
       const f =
         t.soma[n] === SOMA.relu ? (z > 0 ? z : 0) : t.soma[n] === SOMA.sigmoid ? r(1 / r(1 + r(Math.exp(-r(t.gain[n] * z))))) : t.soma[n] === SOMA.clamp01 ? Math.min(Math.max(z, 0), 1) : z;
-      const al = t.alpha[n];
-      next[n] = al === 1 ? f : r(r(r(1 - al) * cur[n]) + r(al * f));
-      st.u[n] = u;
-      if (t.etaTheta[n] !== 0) st.theta[n] = r(st.theta[n] + r(t.etaTheta[n] * r(next[n] - t.target[n])));
-      const old = rule.termNames.map((_, k) => st.terms[k * N + n]);
-      termF.forEach((f, k) => (st.terms[k * N + n] = f(next[n], u, st.theta[n], ...old)));
+      finish(n, f);
+    }
+    for (let q = 0; q < t.groupStart.length; q++) {
+      const n0 = t.groupStart[q];
+      const n1 = t.groupEnd[q];
+      const z = (m: number) => r(st.u[m] - st.theta[m]);
+      const f: number[] = [];
+      if (t.soma[n0] === SOMA.kwta) {
+        // winners: fewer than k neurons rank above (larger z, or equal z and a lower index)
+        for (let n = n0; n < n1; n++) {
+          let above = 0;
+          for (let m = n0; m < n1; m++) if (z(m) > z(n) || (z(m) === z(n) && m < n)) above++;
+          f.push(above < t.k[n0] && z(n) > 0 ? z(n) : 0);
+        }
+      } else {
+        const x = (m: number) => r(t.gain[m] * z(m));
+        let M = x(n0);
+        for (let m = n0 + 1; m < n1; m++) M = x(m) > M ? x(m) : M;
+        // the sum runs over the group in neuron order
+        let sum = 0;
+        for (let m = n0; m < n1; m++) sum = r(sum + r(Math.exp(r(x(m) - M))));
+        for (let n = n0; n < n1; n++) f.push(r(r(Math.exp(r(x(n) - M))) / sum));
+      }
+      // every f before any θ changes
+      for (let n = n0; n < n1; n++) finish(n, f[n - n0]);
     }
     for (let n = 0; n < N; n++) {
       if (t.role[n] === ROLE.input) continue;

@@ -25,17 +25,19 @@ const RULES: [string, RuleDef][] = [
 const NORMS: NormalizeKind[] = ['none', 'l1', 'l2', 'subtractive'];
 
 describe('step shader compiles', () => {
-  const cases = RULES.flatMap(([name, def]) => NORMS.flatMap((normalize) => [true, false].map((uniformSign) => ({ name, def, normalize, uniformSign }))));
-  it.for(cases)('$name, normalize $normalize, uniformSign $uniformSign', async ({ def, normalize, uniformSign }, ctx) => {
+  const cases = RULES.flatMap(([name, def]) =>
+    NORMS.flatMap((normalize) => [true, false].flatMap((uniformSign) => [false, true].map((groups) => ({ name, def, normalize, uniformSign, groups })))),
+  );
+  it.for(cases)('$name, normalize $normalize, uniformSign $uniformSign, groups $groups', async ({ def, normalize, uniformSign, groups }, ctx) => {
     const { device } = webgpu.need(ctx);
-    const code = stepShader(compileRule(def), { wMin: 0, wMax: 1, normalize, normalizeTarget: 1, uniformSign });
+    const code = stepShader(compileRule(def), { wMin: 0, wMax: 1, normalize, normalizeTarget: 1, uniformSign, groups });
     const info = await device.createShaderModule({ code }).getCompilationInfo();
     expect(info.messages.filter((m) => m.type === 'error').map((m) => `${m.lineNum}:${m.linePos} ${m.message}`)).toEqual([]);
   });
 
   it('unbounded weights (wMin −∞, wMax +∞) leave that side unclipped', async (ctx) => {
     const { device } = webgpu.need(ctx);
-    const code = stepShader(compileRule(oja), { wMin: -Infinity, wMax: Infinity, normalize: 'subtractive', normalizeTarget: 1, uniformSign: false });
+    const code = stepShader(compileRule(oja), { wMin: -Infinity, wMax: Infinity, normalize: 'subtractive', normalizeTarget: 1, uniformSign: false, groups: false });
     expect(code).not.toMatch(/inf/i);
     const info = await device.createShaderModule({ code }).getCompilationInfo();
     expect(info.messages.filter((m) => m.type === 'error')).toEqual([]);
