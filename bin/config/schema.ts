@@ -7,8 +7,11 @@ import type { Problem } from '../errors.ts';
 import { finite, int, isInt, isRec, list, name, NAME_RE, nonNegative, obj, oneOf, positive, sign, unitInterval, variants, type Rec } from './zod-helpers.ts';
 
 const Soma = obj({
-  f: oneOf(['relu', 'clamp01', 'sigmoid', 'linear']).default('relu'),
+  // kwta and softmax act on the layer's neurons of one organism together (sim/README.md)
+  f: oneOf(['relu', 'clamp01', 'sigmoid', 'linear', 'kwta', 'softmax']).default('relu'),
   gain: positive().default(1),
+  /** kwta: how many neurons of the layer stay active. */
+  k: int(1).optional(),
   alpha: unitInterval(true).default(1),
   bias: finite().default(0),
   theta: finite().default(0),
@@ -150,6 +153,14 @@ export function crossCheck(raw: unknown, suggest: (word: string, options: string
           expected: `a unique layer name (network.layers[${prev.index}] is already "${l.name}")`,
         });
       } else byName.set(l.name, { index: i, layer: l });
+    });
+    layers.forEach((l, i) => {
+      if (!isRec(l) || !isRec(l.soma)) return;
+      const { f, k } = l.soma;
+      const at = `network.layers[${i}].soma.k`;
+      if (f === 'kwta' && k === undefined) out.push({ path: at, value: k, expected: `integer 1..${isInt(l.size) ? l.size : 'size'} (soma "kwta" needs k)` });
+      else if (f === 'kwta' && isInt(k) && isInt(l.size) && k > l.size) out.push({ path: at, value: k, expected: `integer 1..${l.size} (at most the layer size ${l.size})` });
+      else if (f !== 'kwta' && k !== undefined) out.push({ path: at, value: k, expected: `no k: k is only for soma "kwta" (f is ${JSON.stringify(f ?? 'relu')})` });
     });
     const inputs = layers.filter((l) => isRec(l) && l.role === 'input');
     const roles = layers.map((l) => (isRec(l) ? l.role : undefined));

@@ -130,6 +130,29 @@ describe('loadConfig', () => {
     expect(rows).toEqual(Array.from({ length: 64 }, (_, i) => [i]));
   });
 
+  test('group somas: kwta needs k (1..layer size), k only with kwta, softmax takes gain', () => {
+    const ok: any = fixture();
+    ok.network.layers[1].soma = { f: 'kwta', k: 3 };
+    const c = validateConfig(ok);
+    expect(c.network.layers[1].soma).toMatchObject({ f: 'kwta', k: 3 });
+    expect(fromLayers(c.network, 1).groupStart.length).toBe(1);
+    ok.network.layers[1].soma = { f: 'softmax', gain: 2 };
+    expect(validateConfig(ok).network.layers[1].soma).toMatchObject({ f: 'softmax', gain: 2 });
+    const f: any = fixture();
+    f.network.layers[1].soma = { f: 'kwta', k: 9 };
+    f.network.layers.push({ name: 'h2', size: 4, role: 'hidden', soma: { f: 'kwta' } });
+    f.network.layers.push({ name: 'h3', size: 4, role: 'hidden', soma: { f: 'sigmoid', k: 2 } });
+    f.network.layers.push({ name: 'h4', size: 4, role: 'hidden', soma: { f: 'kwta', k: 0 } });
+    const err = problemsOf(() => validateConfig(f));
+    const got = Object.fromEntries(err.problems.map((p) => [p.path, p]));
+    expect(Object.keys(got).sort()).toEqual(['network.layers[1].soma.k', 'network.layers[2].soma.k', 'network.layers[3].soma.k', 'network.layers[4].soma.k']);
+    expect(got['network.layers[1].soma.k']).toMatchObject({ value: 9, expected: 'integer 1..8 (at most the layer size 8)' });
+    expect(got['network.layers[2].soma.k'].expected).toBe('integer 1..4 (soma "kwta" needs k)');
+    expect(got['network.layers[3].soma.k'].expected).toBe('no k: k is only for soma "kwta" (f is "sigmoid")');
+    expect(got['network.layers[4].soma.k'].expected).toBe('integer >= 1');
+    expect(formatError(err)).toContain('at network.layers[1].soma.k: got 9, expected integer 1..8 (at most the layer size 8)');
+  });
+
   test('cross-field checks name their fields', () => {
     const f: any = fixture();
     f.network.layers.push({ name: 'hid', size: 2, role: 'output' });
