@@ -52,8 +52,8 @@ export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions, 
   const neuronSegStart = U('neuronSegStart', N + 1), segSynStart = U('segSynStart', G + 1);
   const inputIndex = I('inputIndex', N), segPlastic = I('segPlastic', G);
   const theta = F('theta', N), u = F('u', N), a = F('a', 4 * N), terms = F('terms', ${rule.termNames.length} * N);
-  const w = F('w', env.S), rec = F('rec', env.recCapacity * N);
-  const groupStart = U('groupStart', nGroups), groupEnd = U('groupEnd', nGroups);
+  const w = F('w', env.S), rec = F('rec', env.recCapacity * N);${groups ? `
+  const groupStart = U('groupStart', nGroups), groupEnd = U('groupEnd', nGroups);` : ''}
   ${normalizeFn}
 
   // ctl[CLAIM + (p & 1)]: next row to claim in pass p; ctl[GROUP_CLAIM + (p & 1)]: next group

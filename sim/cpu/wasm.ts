@@ -445,7 +445,7 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
    * From f (local), u (local) and a_cur: a_next stored at outCur, θ, terms; ends with the flag (2
    * when a_next is not finite).
    */
-  const neuronTail = (L2: ReturnType<typeof tailLocals>, nIdx: () => Ref, cur: () => Ref, outCurByte: () => Ref): Ref[] => {
+  const neuronTail = (L2: ReturnType<typeof tailLocals>, nIdx: () => Ref, cur: () => Ref, outCurByte: () => Ref, afterStore: Ref[] = []): Ref[] => {
     const q = (i: number) => get(i, f32);
     const termEnv: Record<string, () => Ref> = { post: () => q(L2.an), u: () => q(L2.uu), theta: () => ldF(O.theta, nIdx()) };
     rule.termNames.forEach((name, k) => (termEnv[name] = () => q(L2.termOld[k])));
@@ -461,6 +461,7 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
           ])
         : set(L2.an, q(L2.f)),
       m.f32.store(O.a, 4, outCurByte(), q(L2.an)),
+      ...afterStore,
       ...(o.traits.homeostasis
         ? [stF(O.theta, nIdx(), m.f32.add(ldF(O.theta, nIdx()), m.f32.mul(ldF(O.etaTheta, nIdx()), m.f32.sub(q(L2.an), ldF(O.target, nIdx())))))]
         : []),
@@ -536,12 +537,11 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
           ]),
         ),
       ]),
-      stF(O.u, nIdx(), q(QL.uu, f32)),
       // a group soma needs the whole group's u first: `groups` finishes it
-      ...(o.traits.groups ? [m.if(m.i32.ge_u(somaKind(), m.i32.const(SOMA.kwta)), m.return(m.i32.const(0)))] : []),
+      ...(o.traits.groups ? [stF(O.u, nIdx(), q(QL.uu, f32)), m.if(m.i32.ge_u(somaKind(), m.i32.const(SOMA.kwta)), m.return(m.i32.const(0)))] : []),
       set(QL.z, m.f32.sub(q(QL.uu, f32), ldF(O.theta, nIdx()))),
       set(QL.f, soma),
-      ...neuronTail(QL, nIdx, cur, () => m.i32.shl(outCur(), m.i32.const(2))),
+      ...neuronTail(QL, nIdx, cur, () => m.i32.shl(outCur(), m.i32.const(2)), o.traits.groups ? [] : [stF(O.u, nIdx(), q(QL.uu, f32))]),
     ], i32);
     m.addFunction('neuron', binaryen.createType([i32, i32, i32, i32, i32]), i32, nv, body);
     m.addFunctionExport('neuron', 'neuron');

@@ -99,3 +99,34 @@ describe('fromLists and randomTensor', () => {
     expect(Array.from(b.pre)).toEqual(Array.from(a.pre));
   });
 });
+
+describe('groups of group somas', () => {
+  test('one group per layer and organism; runs split by type, soma and organism', () => {
+    const t = fromLayers(
+      {
+        organisms: 2,
+        layers: [
+          { name: 'in', size: 3, role: 'input' },
+          { name: 'a', size: 4, role: 'hidden', soma: { f: 'kwta', k: 2 } },
+          { name: 'b', size: 2, role: 'hidden', soma: { f: 'kwta', k: 1 } },
+          { name: 'c', size: 3, role: 'hidden', soma: { f: 'softmax' } },
+          { name: 'd', size: 2, role: 'output' },
+        ],
+        projections: [],
+      },
+      1,
+    );
+    expect(Array.from(t.groupStart)).toEqual([3, 7, 9, 17, 21, 23]);
+    expect(Array.from(t.groupEnd)).toEqual([7, 9, 12, 21, 23, 26]);
+    expect(Array.from(t.k.subarray(0, 14))).toEqual([0, 0, 0, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0]);
+    // two kwta neurons of the same type in a row are one group
+    expect(fromLists([{ neurons: [{ soma: 'kwta', k: 1 }, { soma: 'kwta', k: 1 }, { soma: 'relu' }], synapses: [] }]).groupEnd).toEqual(Uint32Array.from([2]));
+  });
+  test('k is checked: 1..layer size, and only with kwta', () => {
+    const layers = (soma: object) => ({ organisms: 1, layers: [{ name: 'in', size: 2, role: 'input' as const }, { name: 'h', size: 3, role: 'hidden' as const, soma }], projections: [] });
+    expect(() => fromLayers(layers({ f: 'kwta' }), 1)).toThrow(/layer 'h': kwta needs k, an integer 1\.\.3/);
+    expect(() => fromLayers(layers({ f: 'kwta', k: 4 }), 1)).toThrow(/kwta needs k, an integer 1\.\.3 \(the layer size\), got 4/);
+    expect(() => fromLayers(layers({ f: 'softmax', k: 2 }), 1)).toThrow(/k is only for soma 'kwta'/);
+    expect(() => fromLists([{ neurons: [{ soma: 'kwta', k: 1 }, { soma: 'kwta', k: 2 }], synapses: [] }])).toThrow(/k must be 1\.\.2 and the same in the group/);
+  });
+});
