@@ -1,6 +1,7 @@
 // The cpu backend: a WebAssembly kernel (synapses and neuron phase of a block of rows) over one
-// shared memory; worker threads claim blocks of rows and meet at a barrier per step. Rows are
-// independent within a step, so the result is bit-identical for any thread count.
+// shared memory; worker threads claim blocks of rows and meet at a barrier per step (then claim
+// whole groups of group somas, and meet again). Rows, and groups, are independent within a step, so
+// the result is bit-identical for any thread count.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type Backend, type BackendInit, type ChunkResult, checkInitial, type NetworkState, type Recording } from '../backend.ts';
