@@ -4,6 +4,7 @@ import { dendriteAnd, dendritePlateau, dendriteSigmoid } from './dendrite.ts';
 import { eiBalance } from './ei-balance.ts';
 import { bcm, cubicHebbian, hebbian, oja } from './hebbian.ts';
 import { keyedDistance } from './keyed-distance.ts';
+import { predictive } from './predictive.ts';
 
 export const builtinRules: Record<string, RuleDef> = {
   [hebbian.name]: hebbian,
@@ -12,6 +13,7 @@ export const builtinRules: Record<string, RuleDef> = {
   [cubicHebbian.name]: cubicHebbian,
   [keyedDistance.name]: keyedDistance,
   [eiBalance.name]: eiBalance,
+  [predictive.name]: predictive,
   [dendritePlateau.name]: dendritePlateau,
   [dendriteSigmoid.name]: dendriteSigmoid,
   [dendriteAnd.name]: dendriteAnd,

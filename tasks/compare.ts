@@ -82,6 +82,8 @@ async function score(task: Task, fitted: Fitted, groups: MetricGroup[]): Promise
         SYMBOLS.forEach((s, i) => sym.set(s, i * task.dim));
         const symCodes = await fitted.encode(sym, SYMBOLS.length);
         Object.assign(m, codeQuality(rows(symCodes, SYMBOLS.length, P), te, task.test.labels));
+        // reconstruction error per pixel of the noiseless symbols (the journal's criterion for glider-checker)
+        if (fitted.decode) m.symbol_mse = reconSse(sym, await fitted.decode(symCodes, SYMBOLS.length), SYMBOLS.length, task.dim) / task.dim;
         break;
       }
     }

@@ -77,6 +77,10 @@ const Method = variants(
       code: z.string({ error: 'layer name (string)' }),
       /** Steps each sample is clamped for when encoding (the code is read at the last one). */
       settle: int(1).default(3),
+      /** Steps each training sample is held for. */
+      hold: int(1).default(1),
+      /** Error layer of a predictive loop, whose prediction decodes the code (rules/predictive.ts). */
+      decoder: z.string({ error: 'layer name (string)' }).optional(),
       ...methodName,
     }),
   ],
@@ -164,6 +168,16 @@ function checkBio(m: Rec, at: string, dim: number | undefined, suggest: (word: s
   const code = layers.find((l) => l.name === m.code);
   if (typeof m.code === 'string' && !code) out.push({ path: `${at}.code`, value: m.code, expected: `a layer name: ${list(names)}${suggest(m.code, names)}` });
   else if (code?.role === 'input') out.push({ path: `${at}.code`, value: m.code, expected: 'a hidden or output layer (the code is learned activity)' });
+  if (typeof m.decoder === 'string') {
+    const dec = layers.find((l) => l.name === m.decoder);
+    const soma = dec && isRec(dec.soma) ? dec.soma : {};
+    if (!dec) out.push({ path: `${at}.decoder`, value: m.decoder, expected: `a layer name: ${list(names)}${suggest(m.decoder, names)}` });
+    else if (dec.role === 'input') out.push({ path: `${at}.decoder`, value: m.decoder, expected: 'a hidden layer of error units (not an input layer)' });
+    else if ((soma.f ?? 'relu') !== 'linear' || (soma.alpha ?? 1) !== 1)
+      out.push({ path: `${at}.decoder`, value: m.decoder, expected: `a layer of linear error units with alpha 1 (layer "${m.decoder}" has f ${JSON.stringify(soma.f ?? 'relu')}, alpha ${JSON.stringify(soma.alpha ?? 1)})` });
+    else if (dim !== undefined && isInt(dec.size) && dec.size !== dim)
+      out.push({ path: `${at}.decoder`, value: m.decoder, expected: `a layer of ${dim} error units, one per input value (layer "${m.decoder}" has ${dec.size})` });
+  }
   const inputs = layers.filter((l) => l.role === 'input').map((l) => l.size);
   if (dim !== undefined && inputs.length > 0 && inputs.every(isInt)) {
     const total = (inputs as number[]).reduce((a, b) => a + b, 0);

@@ -21,6 +21,14 @@ export interface BioSpec {
   /** Name of the layer whose activity is the code. */
   code: string;
   settle: number;
+  /** Steps each training sample is held for (a loop needs a few tens to settle). */
+  hold?: number;
+  /**
+   * Error layer of a predictive loop (rules/predictive.ts): linear units e = w_in·x + bias − θ − Σ w·c
+   * with one input synapse each (oneToOne) and the prediction from the code layer on sign −1
+   * synapses. The method's decoder is then the network's own prediction x̂ = (Σ w·c + θ − bias)/w_in.
+   */
+  decoder?: string;
 }
 
 /** A training run that produced non-finite activity or weights (exit 1 in the CLI). */
@@ -51,9 +59,18 @@ export async function fitBio(task: Task, spec: BioSpec, ctx: FitContext): Promis
   let state;
   try {
     const buf = new Float32Array(chunk * task.dim);
+    const hold = spec.hold ?? 1;
+    const samples = new Float32Array((Math.ceil(chunk / hold) + 1) * task.dim);
     for (let t = 0; t < spec.steps; ) {
       const T = Math.min(chunk, spec.steps - t);
-      task.fill(buf.subarray(0, T * task.dim), t, T);
+      // step t sees stream sample ⌊t / hold⌋
+      const first = Math.floor(t / hold);
+      const n = Math.floor((t + T - 1) / hold) - first + 1;
+      task.fill(samples.subarray(0, n * task.dim), first, n);
+      for (let k = 0; k < T; k++) {
+        const p = Math.floor((t + k) / hold) - first;
+        buf.set(samples.subarray(p * task.dim, (p + 1) * task.dim), k * task.dim);
+      }
       const { firstBadStep } = await backend.run(T, buf.subarray(0, T * task.dim));
       if (firstBadStep >= 0) throw new MethodDiverged(`diverged at step ${firstBadStep}: non-finite activity or weight under rule '${spec.rule.name}'`);
       t += T;
@@ -105,5 +122,39 @@ export async function fitBio(task: Task, spec: BioSpec, ctx: FitContext): Promis
     }
     return out;
   };
-  return { codeDim: c1 - c0, encode, info: { steps: spec.steps, settle: spec.settle, code_layer: spec.code } };
+  const decode = spec.decoder === undefined ? undefined : predictionDecoder(tensor, state.w, state.theta, codeRange(spec.network, spec.decoder), [c0, c1], task.dim);
+  return { codeDim: c1 - c0, encode, decode, info: { steps: spec.steps, settle: spec.settle, code_layer: spec.code, hold: spec.hold ?? 1 } };
+}
+
+/** The decoder of a predictive loop: what its error layer [e0, e1) subtracts from its input, given the code. */
+function predictionDecoder(t: SynapseTensor, w: Float32Array, theta: Float32Array, [e0, e1]: [number, number], [c0, c1]: [number, number], dim: number) {
+  const P = c1 - c0;
+  if (e1 - e0 !== dim) throw new Error(`bio: decoder layer has ${e1 - e0} units, the task ${dim} values per sample`);
+  const W = new Float64Array(dim * P);
+  const scale = new Float64Array(dim);
+  const offset = new Float64Array(dim);
+  for (let i = 0; i < dim; i++) {
+    const n = e0 + i;
+    offset[i] = theta[n] - t.bias[n];
+    for (let g = t.neuronSegStart[n]; g < t.neuronSegStart[n + 1]; g++) {
+      for (let s = t.segSynStart[g]; s < t.segSynStart[g + 1]; s++) {
+        const pre = t.pre[s];
+        const sign = t.segSign[g] !== 0 ? t.segSign[g] : t.sign[pre];
+        if (t.inputIndex[pre] === i) scale[i] += sign * w[s];
+        else if (pre >= c0 && pre < c1 && sign < 0) W[i * P + pre - c0] += w[s];
+        else throw new Error(`bio: decoder unit ${i} has an input from neuron ${pre}, neither its input ${i} nor the code layer's prediction (sign −1)`);
+      }
+    }
+    if (scale[i] === 0) throw new Error(`bio: decoder unit ${i} has no synapse from input ${i}`);
+  }
+  return async (codes: Float32Array | Float64Array, count: number): Promise<Float32Array> => {
+    const out = new Float32Array(count * dim);
+    for (let q = 0; q < count; q++)
+      for (let i = 0; i < dim; i++) {
+        let x = offset[i];
+        for (let j = 0; j < P; j++) x += W[i * P + j] * codes[q * P + j];
+        out[q * dim + i] = x / scale[i];
+      }
+    return out;
+  };
 }

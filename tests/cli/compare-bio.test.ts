@@ -72,6 +72,9 @@ describe('bio method', () => {
       [bio({ code: 'in' }), /methods\[0\]\.code: got "in", expected a hidden or output layer/],
       [{ ...bio(), rule: { name: 'ojaa' } }, /methods\[0\]\.rule\.name: got "ojaa", expected a known rule: .*did you mean "oja"\?/],
       [{ ...bio(), network: { ...bio().network, layers: [{ name: 'in', size: 10, role: 'input' }, { name: 'hid', size: 6, role: 'hidden' }] } }, /methods\[0\]\.network\.layers: got 10, expected input layers of 9 neurons in total/],
+      [bio({ decoder: 'hdi' }), /methods\[0\]\.decoder: got "hdi", expected a layer name: "in" \| "hid"; did you mean "hid"\?/],
+      [bio({ decoder: 'hid' }), /methods\[0\]\.decoder: got "hid", expected a layer of linear error units with alpha 1 \(layer "hid" has f "relu", alpha 1\)/],
+      [bio({ hold: 0 }), /methods\[0\]\.hold: got 0, expected integer >= 1/],
     ];
     for (const [m, message] of cases) {
       const dir = tmp();
