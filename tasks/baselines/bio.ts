@@ -49,9 +49,6 @@ function codeRange(net: LayersSpec, name: string): [number, number] {
 export async function fitBio(task: Task, spec: BioSpec, ctx: FitContext): Promise<Fitted> {
   const tensor = fromLayers(spec.network, ctx.seed);
   if (inputSize(tensor) !== task.dim) throw new Error(`bio: the network has ${inputSize(tensor)} inputs, the task ${task.dim} values per sample`);
-  if (!spec.rule.defaultContribution && spec.rule.slotNames.length > 0)
-    // the encoder is a fresh backend without plasticity; it would start from the slots' initial values
-    throw new Error(`bio: rule '${spec.rule.name}' computes its contribution from per-synapse state, which encoding cannot carry over yet`);
   const [c0, c1] = codeRange(spec.network, spec.code);
   const choice: BackendChoice = ctx.backend;
   const chunk = Math.min(spec.chunk, spec.steps);
@@ -98,6 +95,8 @@ export async function fitBio(task: Task, spec: BioSpec, ctx: FitContext): Promis
       rule: spec.rule,
       plasticity: spec.plasticity,
       record: { every: spec.settle, capacity: B },
+      // slots such as key-query's gates shape the contribution; terms such as its usage feed the rule
+      initial: { slots: state.slots, terms: state.terms },
       maxChunk: B * spec.settle,
     });
     try {

@@ -1,12 +1,15 @@
 // Behavioural tests of the Hebbian family against known results (SPEC §4), on the cpu backend:
 // - Oja's rule: a linear unit's weight vector converges to the first principal component of its
 //   input (Oja 1982), checked against ml-pca on a seeded Gaussian dataset;
+// - cubic Hebbian (the journal's rule favours sparse codes, line 357): one unit, l2-normalised, sees
+//   a rare strong conjunction and a frequent weak pattern; plain Hebbian follows the larger
+//   eigenvalue of E[x xᵀ] (the frequent pattern), the cubic rule the rare strong one;
 // - BCM: units trained on a few patterns become selective — each ends up responding strongly to
 //   one of them (Bienenstock, Cooper & Munro 1982: with the threshold a running mean of post², the
 //   stable fixed points answer a single pattern).
 import { PCA } from 'ml-pca';
 import { describe, expect, it } from 'vitest';
-import { bcm, oja } from '../../rules/hebbian.ts';
+import { bcm, cubicHebbian, hebbian, oja } from '../../rules/hebbian.ts';
 import { fromLayers, type LayersSpec } from '../../sim/build.ts';
 import { compileRule } from '../../sim/compiler/compile.ts';
 import { createCpuBackend } from '../../sim/cpu/backend.ts';
@@ -16,10 +19,10 @@ import type { RuleDef } from '../../sim/compiler/rule.ts';
 import type { SynapseTensor } from '../../sim/tensor.ts';
 
 /** Run `inputs` (T samples of nIn values) through a cpu backend in chunks; return the final state. */
-async function train(tensor: SynapseTensor, def: RuleDef, params: Record<string, number>, inputs: Float32Array, T: number, wMax = 10): Promise<NetworkState> {
+async function train(tensor: SynapseTensor, def: RuleDef, params: Record<string, number>, inputs: Float32Array, T: number, wMax = 10, normalize: 'none' | 'l2' = 'none'): Promise<NetworkState> {
   const chunk = 1000;
   const nIn = inputs.length / T;
-  const b = await createCpuBackend({ tensor, rule: compileRule(def, params), plasticity: { wMin: 0, wMax, normalize: 'none', normalizeTarget: 1 }, maxChunk: chunk, threads: 1 });
+  const b = await createCpuBackend({ tensor, rule: compileRule(def, params), plasticity: { wMin: 0, wMax, normalize, normalizeTarget: 1 }, maxChunk: chunk, threads: 1 });
   try {
     for (let t0 = 0; t0 < T; t0 += chunk) {
       const n = Math.min(chunk, T - t0);
@@ -166,5 +169,40 @@ describe('BCM', () => {
     // different initial weights → not all units pick the same pattern
     const preferred = new Set(after.map((r) => r.indexOf(Math.max(...r))));
     expect(preferred.size, `preferred patterns: ${report}`).toBeGreaterThan(1);
+  });
+});
+
+describe('cubic Hebbian', () => {
+  it('prefers a rare strong conjunction to a frequent weak pattern that plain Hebbian learning follows', async () => {
+    // inputs 0-3: all 1 together with probability 0.05 (else 0); inputs 4-7: each 0.4 with
+    // probability 0.7, independently. E[x xᵀ] has eigenvalue 0.2 on block A and ≈ 0.35 on block B, so
+    // the l2-normalised Hebbian unit ends on B. The cube weighs a co-activation by (pre·post)³: on A's
+    // rare steps pre·post is several times larger than on B's, and far larger after the cube, which
+    // outweighs A's lower frequency. B keeps some weight (≈ 0.14 of |w|²): it is often on during A's
+    // steps too, when post is large. Measured: Hebbian 0.08 on A, cubic 0.86.
+    const T = 16000;
+    const x = new Float32Array(T * 8);
+    for (let t = 0; t < T; t++) {
+      const on = uniform(11, 503, t) < 0.05 ? 1 : 0;
+      for (let i = 0; i < 4; i++) x[t * 8 + i] = on;
+      for (let i = 4; i < 8; i++) x[t * 8 + i] = uniform(11, 504, t * 8 + i) < 0.7 ? 0.4 : 0;
+    }
+    const spec: LayersSpec = {
+      organisms: 1,
+      layers: [
+        { name: 'in', size: 8, role: 'input' },
+        { name: 'out', size: 1, role: 'output', soma: { f: 'linear' } },
+      ],
+      projections: [{ from: 'in', to: 'out', connect: { kind: 'full' }, init: { min: 0.3, max: 0.4 } }],
+    };
+    const shareA = (w: Float32Array) => {
+      const a = w.slice(0, 4).reduce((s, v) => s + v * v, 0);
+      return a / w.reduce((s, v) => s + v * v, 0);
+    };
+    const heb = await train(fromLayers(spec, 1), hebbian, { eta: 0.01, decay: 0 }, x, T, 10, 'l2');
+    const cub = await train(fromLayers(spec, 1), cubicHebbian, { eta: 0.4, gain: 1, shrink: 0 }, x, T, 10, 'l2');
+    console.info(`[cubic] share of |w|² on the rare conjunction: hebbian ${shareA(heb.w).toFixed(3)}, cubic ${shareA(cub.w).toFixed(3)}`);
+    expect(shareA(heb.w)).toBeLessThan(0.15);
+    expect(shareA(cub.w)).toBeGreaterThan(0.75);
   });
 });
