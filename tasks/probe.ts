@@ -53,7 +53,30 @@ function inputWeights(t: SynapseTensor, w: Float32Array, dim: number) {
   return rows;
 }
 
-export function probeMetrics(t: SynapseTensor, state: NetworkState, probe: Probe): Record<string, number> {
+/**
+ * Mean activity of each named layer (neuron type = layer index, as sim/build.ts's fromLayers sets
+ * it), over all organisms, for every frame of `frames` (frames × N activities): the rates a rule such
+ * as ei-balance is meant to hold. Input layers are left out.
+ */
+export function layerRates(t: SynapseTensor, layers: readonly string[], frames: Float32Array): Record<string, number> {
+  const N = t.role.length;
+  const F = N > 0 ? frames.length / N : 0;
+  const sum = new Float64Array(layers.length);
+  const count = new Float64Array(layers.length);
+  for (let n = 0; n < N; n++) {
+    if (t.role[n] === ROLE.input) continue;
+    const l = t.type[n];
+    for (let f = 0; f < F; f++) sum[l] += frames[f * N + n];
+    count[l] += F;
+  }
+  const out: Record<string, number> = {};
+  layers.forEach((name, l) => {
+    if (count[l] > 0) out[name] = sum[l] / count[l];
+  });
+  return out;
+}
+
+export function probeMetrics(t: SynapseTensor, state: NetworkState, probe: Probe, layers: readonly string[] = []): Record<string, number> {
   const rows = inputWeights(t, state.w, probe.dim);
   const out: Record<string, number> = {};
   // weight statistics over all synapses
@@ -74,6 +97,7 @@ export function probeMetrics(t: SynapseTensor, state: NetworkState, probe: Probe
       acount++;
     }
   out.a_mean = acount ? asum / acount : 0;
+  for (const [name, rate] of Object.entries(layerRates(t, layers, state.a))) out[`a_mean.${name}`] = rate;
   if (rows.length === 0) return out;
 
   let norm = 0;

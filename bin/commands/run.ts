@@ -6,7 +6,7 @@ import { fromLayers } from '../../sim/build.ts';
 import { compileRule, RuleError } from '../../sim/compiler/compile.ts';
 import { createBackend } from '../../sim/select.ts';
 import { inputSize, neuronCount, synapseCount, tensorBytes } from '../../sim/tensor.ts';
-import { makeProbe, probeMetrics } from '../../tasks/probe.ts';
+import { layerRates, makeProbe, probeMetrics } from '../../tasks/probe.ts';
 import { makeStimulus } from '../../tasks/stimulus.ts';
 import { ruleDef, type Config } from '../config/schema.ts';
 import { RunFailure, UserError } from '../errors.ts';
@@ -25,6 +25,8 @@ export interface RunSummary {
   steps: number;
   diverged: boolean;
   metrics: Record<string, number>;
+  /** Mean activity of each non-input layer over every recorded frame (absent without a recording). */
+  rates?: Record<string, number>;
   timings: Record<string, number>;
   device: string;
   network: Record<string, number>;
@@ -51,6 +53,7 @@ export async function runCommand(config: Config, opts: RunOptions): Promise<RunS
   const stim = makeStimulus(config.stimulus, config.seed);
   if (stim.dim !== inputSize(tensor)) throw new UserError(`stimulus has ${stim.dim} values per sample but the network has ${inputSize(tensor)} inputs`);
   const probe = makeProbe(stim);
+  const layerNames = config.network.layers.map((l) => l.name);
   const tBuild = clock();
 
   const chunk = Math.min(config.chunk, config.logEvery, config.steps);
@@ -84,7 +87,7 @@ export async function runCommand(config: Config, opts: RunOptions): Promise<RunS
   let stepSeconds = 0;
   const log = async () => {
     const state = await backend.readState();
-    metrics = probeMetrics(tensor, state, probe);
+    metrics = probeMetrics(tensor, state, probe, layerNames);
     appendLine(metricsPath, JSON.stringify({ step: t, ...metrics }));
     progress.update(t, { recon: metrics.recon_mse ?? NaN });
   };
@@ -122,6 +125,7 @@ export async function runCommand(config: Config, opts: RunOptions): Promise<RunS
     steps: t,
     diverged: divergence !== undefined,
     metrics,
+    ...(rec.steps.length ? { rates: layerRates(tensor, layerNames, rec.frames) } : {}),
     timings: {
       build_s: tBuild - t0,
       backend_s: tBackend - tBuild,

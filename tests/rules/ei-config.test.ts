@@ -50,6 +50,11 @@ describe('configs/rules/ei-balance-bars.json', () => {
     const meta = JSON.parse(readFileSync(join(dir, 'recording.json'), 'utf8'));
     expect(meta.steps[0]).toBe(c.steps - c.record.capacity + 1); // the window is the end of the run
     const on = layerRates(dir);
+    // the summary's per-layer rates (tasks/probe.ts layerRates) are this same mean, input layer left out
+    const { rates } = summary(dir);
+    expect(Object.keys(rates)).toEqual(['e', 'i']);
+    for (const k of ['e', 'i']) expect(Math.abs(rates[k] - on[k]) / on[k], k).toBeLessThan(1e-9);
+    expect(summary(dir).metrics).toHaveProperty('a_mean.e');
     const off = JSON.parse(JSON.stringify(c));
     off.rule.params.etaI = 0;
     const offFile = join(tmp(), 'ei-off.json');
