@@ -30,7 +30,7 @@ import type { RuleDef } from '../sim/compiler/rule.ts';
  * The journal's inhibition was a learnt lateral/feedback matrix inside its predictive loop
  * (cortex_2axis / cortex_mnist, 1195-1236), not a target-rate rule; the target-rate form here is
  * SPEC §4's choice. The predictive loop itself (error units e = l1 − l1_pred, forward/backward
- * updates from error × activity, explain-away sparsification) is not built here.
+ * updates from error × activity, explain-away sparsification) is rules/predictive.ts.
  */
 export const eiBalance: RuleDef = {
   name: 'ei-balance',
