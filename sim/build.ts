@@ -25,6 +25,8 @@ export interface NeuronSpec {
   segSign?: number[];
   /** Per segment: plastic (default true). */
   segPlastic?: boolean[];
+  /** Per segment: the projection's tag (integer 0..255, default 0). */
+  segTag?: number[];
 }
 
 export interface SynapseSpec {
@@ -71,6 +73,7 @@ export function fromLists(organisms: OrganismSpec[]): SynapseTensor {
         t.segSynStart[g] = s;
         t.segSign[g] = spec.segSign?.[k] ?? 0;
         t.segPlastic[g] = spec.segPlastic?.[k] === false ? 0 : 1;
+        t.segTag[g] = spec.segTag?.[k] ?? 0;
         for (const sy of bySeg.get(`${i}:${k}`) ?? []) {
           t.pre[s] = sy.pre;
           t.w[s++] = sy.w;
@@ -104,6 +107,8 @@ export interface ProjectionSpec {
   segment?: number;
   sign?: 1 | -1;
   plastic?: boolean;
+  /** Integer 0..255 that rule expressions read as `tag` (e.g. key-query's key synapses); default 0. */
+  tag?: number;
 }
 
 export interface LayersSpec {
@@ -141,6 +146,7 @@ export function fromLayers(spec: LayersSpec, seed: number): SynapseTensor {
     const others = into[to][seg];
     if (others.some((q) => (q.sign ?? 0) !== (p.sign ?? 0))) throw new Error(`projection ${p.from}->${p.to}: segment ${seg} mixes projections with different signs`);
     if (others.some((q) => (q.plastic ?? true) !== (p.plastic ?? true))) throw new Error(`projection ${p.from}->${p.to}: segment ${seg} mixes plastic and fixed projections`);
+    if (others.some((q) => (q.tag ?? 0) !== (p.tag ?? 0))) throw new Error(`projection ${p.from}->${p.to}: segment ${seg} mixes projections with different tags`);
     others.push(p);
   }
 
@@ -170,6 +176,7 @@ export function fromLayers(spec: LayersSpec, seed: number): SynapseTensor {
         segments: segs.length,
         segSign: segs.map((ps) => ps[0]?.sign ?? 0),
         segPlastic: segs.map((ps) => ps[0]?.plastic ?? true),
+        segTag: segs.map((ps) => ps[0]?.tag ?? 0),
       });
     }
   });
@@ -301,6 +308,7 @@ function alloc(O: number, N: number, G: number, S: number): SynapseTensor {
     segSynStart: new Uint32Array(G + 1),
     segSign: new Float32Array(G),
     segPlastic: new Uint8Array(G),
+    segTag: new Float32Array(G),
     pre: new Uint32Array(S),
     w: new Float32Array(S),
   };

@@ -60,6 +60,8 @@ export interface SynapseTensor {
   segSign: Float32Array;
   /** 1 if the rule updates this segment's synapses. */
   segPlastic: Uint8Array;
+  /** The projection's tag (integer 0..255, default 0): rules read it as `tag` to treat projections differently. */
+  segTag: Float32Array;
 
   // ---- per synapse (global index s), length S
   /** Presynaptic neuron index within the organism. */
@@ -137,6 +139,8 @@ export function checkTensor(t: SynapseTensor): void {
     if (s0 !== t.orgSynStart[o] || s1 !== t.orgSynStart[o + 1]) fail(`orgSynStart of organism ${o}`);
     for (let s = s0; s < s1; s++) if (t.pre[s] >= size) fail(`synapse ${s}: pre ${t.pre[s]} outside organism ${o} (${size} neurons)`);
   }
+  if (t.segTag.length !== G) fail('segTag');
+  for (let g = 0; g < G; g++) if (!(Number.isInteger(t.segTag[g]) && t.segTag[g] >= 0 && t.segTag[g] <= 255)) fail(`segment ${g}: tag ${t.segTag[g]} (integer 0..255)`);
   for (let n = 0; n < N; n++) {
     if (t.sign[n] !== 1 && t.sign[n] !== -1) fail(`neuron ${n}: sign ${t.sign[n]}`);
     if (t.role[n] === ROLE.input && t.inputIndex[n] < 0) fail(`input neuron ${n} has no input index`);

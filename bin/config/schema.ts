@@ -51,6 +51,8 @@ const Projection = obj({
   segment: int(0).default(0),
   sign: sign().optional(),
   plastic: z.boolean({ error: 'boolean' }).default(true),
+  /** Read by rules as `tag` (e.g. key-query's key synapses are tag 1). */
+  tag: int(0, 255).optional(),
 });
 
 const expression = () => z.string({ error: 'expression (string), e.g. "eta * pre * post"' });
@@ -196,6 +198,17 @@ export function crossCheck(raw: unknown, suggest: (word: string, options: string
 
   const projections = net && Array.isArray(net.projections) ? net.projections : undefined;
   const names = [...byName.keys()];
+  // a segment's synapses share one tag (rules read it per segment)
+  const segTags = new Map<string, { index: number; tag: unknown }>();
+  projections?.forEach((p, i) => {
+    if (!isRec(p) || typeof p.to !== 'string') return;
+    const key = `${p.to}:${p.segment === undefined ? 0 : p.segment}`;
+    const tag = p.tag === undefined ? 0 : p.tag;
+    const prev = segTags.get(key);
+    if (!prev) segTags.set(key, { index: i, tag });
+    else if (prev.tag !== tag)
+      out.push({ path: `network.projections[${i}].tag`, value: tag, expected: `${JSON.stringify(prev.tag)}, the tag of network.projections[${prev.index}] into the same segment of "${p.to}"` });
+  });
   projections?.forEach((p, i) => {
     if (!isRec(p)) return;
     const at = `network.projections[${i}]`;

@@ -42,15 +42,18 @@ export const CONTEXT_VARS = {
     fanin: 'number of synapses of the postsynaptic neuron',
     u: 'soma input of the postsynaptic neuron',
     theta: 'threshold θ of the postsynaptic neuron',
+    tag: "tag of the synapse's projection (integer 0..255, 0 by default)",
   },
   contribution: {
     pre: 'activity of the presynaptic neuron',
     w: 'weight magnitude',
     sign: 'sign (Dale or projection)',
+    tag: "tag of the synapse's projection (integer 0..255, 0 by default)",
   },
   segment: {
     v: 'segment potential Σ c(s)',
     sign: "the segment's projection sign: −1, +1, or 0 (none: each synapse uses its presynaptic neuron's sign, Dale)",
+    tag: "the segment's projection tag (integer 0..255, 0 by default)",
   },
   term: {
     post: 'new activity of the neuron',

@@ -29,6 +29,7 @@ const ARRAYS = {
   slots: (l: Sizes) => l.nSlots * l.S,
   segSynStart: (l: Sizes) => l.G + 1,
   segSign: (l: Sizes) => l.G,
+  segTag: (l: Sizes) => l.G,
   segPlastic: (l: Sizes) => l.G,
   v: (l: Sizes) => l.G,
   d: (l: Sizes) => l.G,
@@ -103,6 +104,7 @@ export function fill(v: Views, t: SynapseTensor, rule: CompiledRule, l: Layout, 
   else rule.slotInit.forEach((x, k) => v.slots.fill(x, k * l.S, (k + 1) * l.S));
   v.segSynStart.set(t.segSynStart);
   v.segSign.set(t.segSign);
+  v.segTag.set(t.segTag);
   v.segPlastic.set(t.segPlastic);
   v.neuronSegStart.set(t.neuronSegStart);
   // each synapse's presynaptic neuron as the byte offset of its activity pair (see wasm.ts)

@@ -234,10 +234,11 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
     fanin: () => get(P.fanin, f32),
     u: () => get(P.u, f32),
     theta: () => get(P.theta, f32),
+    tag: () => ldF(O.segTag, get(L.g, i32)),
   };
   rule.slotNames.forEach((n, k) => (synEnv[n] = () => get(slotOld[k], f32)));
   rule.termNames.forEach((n, k) => (synEnv[n] = () => get(termParam(k), f32)));
-  const contribEnv: Record<string, () => Ref> = { pre: () => get(L.y, f32), w: () => get(L.w, f32), sign: sgnRef };
+  const contribEnv: Record<string, () => Ref> = { pre: () => get(L.y, f32), w: () => get(L.w, f32), sign: sgnRef, tag: () => ldF(O.segTag, get(L.g, i32)) };
   rule.slotNames.forEach((n, k) => (contribEnv[n] = () => get(slotNew[k], f32)));
 
   const plasticity = (): Ref[] => [
@@ -318,10 +319,11 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
     fanin: () => splat(get(P.fanin, f32)),
     u: () => splat(get(P.u, f32)),
     theta: () => splat(get(P.theta, f32)),
+    tag: () => splat(ldF(O.segTag, get(L.g, i32))),
   };
   rule.slotNames.forEach((n, k) => (synEnvV[n] = () => get(slotOld4[k], v128)));
   rule.termNames.forEach((n, k) => (synEnvV[n] = () => splat(get(termParam(k), f32))));
-  const contribEnvV: Record<string, () => Ref> = { pre: () => get(V.y, v128), w: () => get(V.w, v128), sign: sgnV };
+  const contribEnvV: Record<string, () => Ref> = { pre: () => get(V.y, v128), w: () => get(V.w, v128), sign: sgnV, tag: () => splat(ldF(O.segTag, get(L.g, i32))) };
   rule.slotNames.forEach((n, k) => (contribEnvV[n] = () => get(slotNew4[k], v128)));
 
   /** Byte addresses (without the array offset) of the four presynaptic neurons' `slot`. */
@@ -508,7 +510,7 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
             somaOf(SOMA.relu, z),
             m.select(m.i32.eq(somaKind(), m.i32.const(SOMA.sigmoid)), somaOf(SOMA.sigmoid, z), m.select(m.i32.eq(somaKind(), m.i32.const(SOMA.clamp01)), somaOf(SOMA.clamp01, z), z())),
           );
-    const segEnv: Record<string, () => Ref> = { v: () => q(QL.vv, f32), sign: () => ldF(O.segSign, q(QL.g)) };
+    const segEnv: Record<string, () => Ref> = { v: () => q(QL.vv, f32), sign: () => ldF(O.segSign, q(QL.g)), tag: () => ldF(O.segTag, q(QL.g)) };
     const xIndex = m.i32.add(
       m.i32.mul(m.select(m.i32.lt_u(m.i32.add(q(Q.p), m.i32.const(1)), q(Q.T)), m.i32.add(q(Q.p), m.i32.const(1)), q(Q.p)), m.i32.const(l.nIn)),
       q(QL.ii),

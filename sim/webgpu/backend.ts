@@ -58,6 +58,7 @@ export async function createWebgpuBackend(init: BackendInit): Promise<Backend> {
       .add('groupEnd', tensor.groupEnd);
     const frP = new Packer<Float32Array>()
       .add('segSign', tensor.segSign)
+      .add('segTag', tensor.segTag)
       .add('sign', tensor.sign)
       .add('gain', tensor.gain)
       .add('alpha', tensor.alpha)
@@ -164,6 +165,7 @@ export async function createWebgpuBackend(init: BackendInit): Promise<Backend> {
       oInIdx: iuP.off.inputIndex,
       oSoma: iuP.off.soma,
       oSegSign: frP.off.segSign,
+      oSegTag: frP.off.segTag,
       oSign: frP.off.sign,
       oGain: frP.off.gain,
       oAlpha: frP.off.alpha,

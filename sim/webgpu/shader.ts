@@ -19,9 +19,9 @@ export const PASS_FIELDS = [
   // iu (u32): neuronSegStart at 0, then these
   'oSegSyn', 'oBase', 'oPre', 'oPlastic', 'oInIdx', 'oSoma', 'oK', 'oGroupStart', 'oGroupEnd',
   // fr (f32, read-only)
-  'oSegSign', 'oSign', 'oGain', 'oAlpha', 'oBias', 'oEtaTheta', 'oTarget', 'oX',
+  'oSegSign', 'oSegTag', 'oSign', 'oGain', 'oAlpha', 'oBias', 'oEtaTheta', 'oTarget', 'oX',
   // st (f32, read-write): a (3N), v, d, u, theta, terms
-  'oV', 'oD', 'oU', 'oTheta', 'oTerms', 'pad0', 'pad1', 'pad2',
+  'oV', 'oD', 'oU', 'oTheta', 'oTerms', 'pad0', 'pad1',
 ] as const;
 export type PassField = (typeof PASS_FIELDS)[number];
 export const PASS_BYTES = PASS_FIELDS.length * 4;
@@ -41,7 +41,7 @@ export type ShaderOptions = Pick<PlasticityOptions, 'wMin' | 'wMax' | 'normalize
   groups: boolean;
 };
 
-const SYN_VARS = ['pre', 'post', 'w', 'v', 'd', 'sign', 'fanin', 'u', 'theta'];
+const SYN_VARS = ['pre', 'post', 'w', 'v', 'd', 'sign', 'fanin', 'u', 'theta', 'tag'];
 
 export function stepShader(rule: CompiledRule, opts: ShaderOptions): string {
   const slots = rule.slotNames;
@@ -49,13 +49,13 @@ export function stepShader(rule: CompiledRule, opts: ShaderOptions): string {
   const decl = (names: string[]) => names.map((n) => `v_${n}: f32`).join(', ');
   const synParams = decl([...SYN_VARS, ...slots, ...terms]);
   const termParams = decl(['post', 'u', 'theta', ...terms]);
-  const contribParams = decl(['pre', 'w', 'sign', ...slots]);
+  const contribParams = decl(['pre', 'w', 'sign', 'tag', ...slots]);
 
   const fns = [
     `fn r_dw(${synParams}) -> f32 { return ${rule.dw.wgsl}; }`,
     ...rule.slots.map((e, k) => `fn r_slot${k}(${synParams}) -> f32 { return ${e.wgsl}; }`),
     `fn r_contrib(${contribParams}) -> f32 { return ${rule.contribution.wgsl}; }`,
-    `fn r_seg(v_v: f32, v_sign: f32) -> f32 { return ${rule.segment.wgsl}; }`,
+    `fn r_seg(v_v: f32, v_sign: f32, v_tag: f32) -> f32 { return ${rule.segment.wgsl}; }`,
     ...rule.terms.map((e, k) => `fn r_term${k}(${termParams}) -> f32 { return ${e.wgsl}; }`),
   ].join('\n');
 
@@ -65,7 +65,7 @@ export function stepShader(rule: CompiledRule, opts: ShaderOptions): string {
   if (Number.isFinite(opts.wMax)) clip = `min(${clip}, ${wgslNum(opts.wMax)})`;
 
   const synArgs = (pre: string) =>
-    [pre, 'post', 'w', 'vg', 'dg', 'sgn', 'fanin', 'uN', 'thN', ...slots.map((_, k) => `o${k}`), ...terms.map((_, k) => `tm${k}`)].join(', ');
+    [pre, 'post', 'w', 'vg', 'dg', 'sgn', 'fanin', 'uN', 'thN', 'tagSeg', ...slots.map((_, k) => `o${k}`), ...terms.map((_, k) => `tm${k}`)].join(', ');
   const slotIdx = (k: number) => `${k + 1}u * P.S + s`;
   const contribReadsSlots = slots.map((n) => rule.contribution.reads.has(n));
   const sign = opts.uniformSign ? '1.0f' : 'select(fr[P.oSign + pn], sgnSeg, sgnSeg != 0.0f)';
@@ -82,7 +82,7 @@ export function stepShader(rule: CompiledRule, opts: ShaderOptions): string {
         wbad = wbad || nonFinite(w);`;
   const gather = `
         let y = st[P.curOff + pn];
-        sum += r_contrib(${['y', 'w', 'sgn', ...slots.map((_, k) => `c${k}`)].join(', ')});`;
+        sum += r_contrib(${['y', 'w', 'sgn', 'tagSeg', ...slots.map((_, k) => `c${k}`)].join(', ')});`;
   const loadContribSlots = slots.map((_, k) => (contribReadsSlots[k] ? `c${k} = ws[${slotIdx(k)}];` : '')).join(' ');
   const slotVars = slots.map((_, k) => `var c${k} = 0.0f;`).join(' ');
 
@@ -90,6 +90,7 @@ export function stepShader(rule: CompiledRule, opts: ShaderOptions): string {
     let s0 = iu[P.oSegSyn + g];
     let s1 = iu[P.oSegSyn + g + 1u];
     let sgnSeg = fr[P.oSegSign + g];
+    let tagSeg = fr[P.oSegTag + g];
     let vg = st[P.oV + g];
     let dg = st[P.oD + g];
     let plastic = (mode & 1u) != 0u && iu[P.oPlastic + g] != 0u;`;
@@ -154,6 +155,7 @@ export function stepShader(rule: CompiledRule, opts: ShaderOptions): string {
       let s0 = iu[P.oSegSyn + g];
       let s1 = iu[P.oSegSyn + g + 1u];
       let sgnSeg = fr[P.oSegSign + g];
+      let tagSeg = fr[P.oSegTag + g];
       var sum = 0.0f;
       for (var s = s0; s < s1; s++) {${synHead}
         ${loadContribSlots}${gather}
@@ -239,7 +241,7 @@ ${PASS_FIELDS.map((f) => `  ${f}: u32,`).join('\n')}
 @group(0) @binding(0) var<uniform> P: Pass;
 // neuronSegStart, segSynStart, base, pre, segPlastic, inputIndex (i32 bits), soma
 @group(0) @binding(1) var<storage, read> iu: array<u32>;
-// segSign, sign, gain, alpha, bias, etaTheta, target, x (the chunk's samples)
+// segSign, segTag, sign, gain, alpha, bias, etaTheta, target, x (the chunk's samples)
 @group(0) @binding(2) var<storage, read> fr: array<f32>;
 // w, then slot k at (k + 1) * S
 @group(0) @binding(3) var<storage, read_write> ws: array<f32>;
@@ -284,7 +286,7 @@ ${synapses}
 
   var uu = fr[P.oBias + n];
   for (var g = g0; g < g1; g++) {
-    let dd = r_seg(st[P.oV + g], fr[P.oSegSign + g]);
+    let dd = r_seg(st[P.oV + g], fr[P.oSegSign + g], fr[P.oSegTag + g]);
     st[P.oD + g] = dd;
     uu += dd;
   }

@@ -153,6 +153,22 @@ describe('loadConfig', () => {
     expect(formatError(err)).toContain('at network.layers[1].soma.k: got 9, expected integer 1..8 (at most the layer size 8)');
   });
 
+  test('projection tags: integers 0..255, one per segment', () => {
+    const f: any = fixture();
+    f.network.projections[0].tag = 256;
+    expect(formatError(problemsOf(() => validateConfig(f)))).toContain('network.projections[0].tag: got 256');
+    const g: any = fixture();
+    g.network.projections[0].tag = 1;
+    g.network.projections.push({ from: 'in', to: 'hid', connect: { kind: 'full' }, init: { min: 0, max: 1 } });
+    expect(formatError(problemsOf(() => validateConfig(g)))).toContain('network.projections[1].tag: got 0, expected 1, the tag of network.projections[0] into the same segment of "hid"');
+    const h: any = fixture();
+    h.network.projections[0].tag = 3;
+    const t = fromLayers(validateConfig(h).network, 1);
+    // the 8 hidden neurons' segments carry the tag; the 64 inputs' (empty) segments stay 0
+    expect(Array.from(t.segTag.subarray(t.neuronSegStart[64]))).toEqual(new Array(8).fill(3));
+    expect(Array.from(t.segTag.subarray(0, t.neuronSegStart[64])).every((x) => x === 0)).toBe(true);
+  });
+
   test('cross-field checks name their fields', () => {
     const f: any = fixture();
     f.network.layers.push({ name: 'hid', size: 2, role: 'output' });

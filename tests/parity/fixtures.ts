@@ -17,12 +17,13 @@ export const mixedSpec: LayersSpec = {
     { name: 'out', size: 3, role: 'output', segments: 2, soma: { f: 'relu' } },
   ],
   projections: [
-    { from: 'in', to: 'e', connect: { kind: 'prob', p: 0.7 }, init: { min: 0, max: 0.5 } },
-    { from: 'i', to: 'e', connect: { kind: 'full' }, init: { min: 0, max: 0.3 }, segment: 1, plastic: false },
+    // tags (read only by the `tagged` rule): in→e 1, i→e 2, i→out 3, the rest 0
+    { from: 'in', to: 'e', connect: { kind: 'prob', p: 0.7 }, init: { min: 0, max: 0.5 }, tag: 1 },
+    { from: 'i', to: 'e', connect: { kind: 'full' }, init: { min: 0, max: 0.3 }, segment: 1, plastic: false, tag: 2 },
     { from: 'e', to: 'i', connect: { kind: 'fanIn', k: 3 }, init: { min: 0, max: 0.5 } },
     { from: 'e', to: 'out', connect: { kind: 'full' }, init: { min: 0, max: 0.4 } },
     // a projection with its own sign (+1) from inhibitory neurons
-    { from: 'i', to: 'out', connect: { kind: 'full' }, init: { min: 0, max: 0.2 }, segment: 1, sign: 1 },
+    { from: 'i', to: 'out', connect: { kind: 'full' }, init: { min: 0, max: 0.2 }, segment: 1, sign: 1, tag: 3 },
   ],
 };
 
@@ -107,6 +108,16 @@ export function separatedGroupsTensor(seed = 4): SynapseTensor {
 
 /** The segment nonlinearity reads the segment's projection sign (mixedSpec: 0 = Dale, or +1). */
 export const signedSegment: RuleDef = { ...bcmLike, name: 'signed-segment', segment: 'sign > 0 ? 0.5 * v : tanh(v)' };
+
+/** Reads the projection tag in the contribution, the update, a slot and the segment (mixedSpec's tags 0..3). */
+export const tagged: RuleDef = {
+  name: 'tagged',
+  params: { eta: { default: 0.05 } },
+  slots: { e: { init: 0.1, update: 'tag == 1 ? 0.9 * e + pre : e' } },
+  update: 'tag == 1 ? eta * (pre - w) * post : tag == 3 ? -eta * pre * post : eta * 0.5 * pre * post',
+  contribution: 'tag == 1 ? -(pre - w) * (pre - w) + 0.1 * e : sign * w * pre',
+  segment: 'tag == 3 ? 0.5 * v : tag == 1 ? v + 1 : v',
+};
 
 export const defaultPlasticity: PlasticityOptions = { wMin: 0, wMax: 1, normalize: 'none', normalizeTarget: 1 };
 

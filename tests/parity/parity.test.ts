@@ -11,7 +11,7 @@ import { fromLayers, randomTensor } from '../../sim/build.ts';
 import { compileRule } from '../../sim/compiler/compile.ts';
 import type { RuleDef } from '../../sim/compiler/rule.ts';
 import type { SynapseTensor } from '../../sim/tensor.ts';
-import { bcmLike, signedSegment, type BackendKind, defaultPlasticity, groupSpec, mixedTensor, ojaSpec, relErr, separatedGroupsTensor, tiesTensor } from './fixtures.ts';
+import { bcmLike, signedSegment, tagged, type BackendKind, defaultPlasticity, groupSpec, mixedTensor, ojaSpec, relErr, separatedGroupsTensor, tiesTensor } from './fixtures.ts';
 import { useWebgpu } from './webgpu-availability.ts';
 import { compareStates, KINDS, LONG_RUN_TOL, ONE_STEP_TOL, referenceCache, simulate, type SimResult } from './run-compare.ts';
 
@@ -28,6 +28,7 @@ const RULES: [string, RuleDef][] = [
   ['keyed-distance', keyedDistance],
   ['bcm-like (terms, nonlinear segment)', bcmLike],
   ['signed-segment (segment nonlinearity of the projection sign)', signedSegment],
+  ['tagged (contribution, update, slot and segment read the projection tag)', tagged],
 ];
 const TENSORS: [string, () => SynapseTensor][] = [
   ['mixed E/I layers, 2 segments, 2 organisms, inputs', () => mixedTensor(7)],

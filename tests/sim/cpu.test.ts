@@ -9,7 +9,7 @@ import { compileRule } from '../../sim/compiler/compile.ts';
 import type { RuleDef } from '../../sim/compiler/rule.ts';
 import { createCpuBackend, splitRows } from '../../sim/cpu/backend.ts';
 import { inputSize, ROLE, type SynapseTensor } from '../../sim/tensor.ts';
-import { bcmLike, groupSpec, mixedSpec, samples, signedSegment, tiesTensor } from '../parity/fixtures.ts';
+import { bcmLike, groupSpec, mixedSpec, samples, signedSegment, tagged, tiesTensor } from '../parity/fixtures.ts';
 import { oracle } from './oracle.ts';
 
 /** Exercises each function (lane-wise imported calls included), comparisons and conditionals. */
@@ -52,6 +52,7 @@ describe('cpu backend = oracle, bit for bit', () => {
     ['bcm-like (terms, nonlinear segment)', bcmLike],
     ['every function and operator', exotic],
     ['segment nonlinearity of the projection sign', signedSegment],
+    ['projection tags (contribution, update, slot, segment)', tagged],
   ])('mixed E/I network, segments, leak, homeostasis: %s', async (_n, def) => {
     const { s, o } = await compare(fromLayers(mixedSpec, 3), def, pl({ wMin: 0, wMax: 2 }));
     expect(Array.from(s.a)).toEqual(Array.from(o.a));

@@ -11,12 +11,12 @@ export function oracle(t: SynapseTensor, rule: CompiledRule, pl: PlasticityOptio
   const G = t.segSign.length;
   const S = t.w.length;
   const fn = (args: string[], body: string) => new Function(...args, `return ${body};`) as (...a: number[]) => number;
-  const synArgs = ['v_pre', 'v_post', 'v_w', 'v_v', 'v_d', 'v_sign', 'v_fanin', 'v_u', 'v_theta', ...rule.slotNames.map((n) => `v_${n}`), ...rule.termNames.map((n) => `v_${n}`)];
+  const synArgs = ['v_pre', 'v_post', 'v_w', 'v_v', 'v_d', 'v_sign', 'v_fanin', 'v_u', 'v_theta', 'v_tag', ...rule.slotNames.map((n) => `v_${n}`), ...rule.termNames.map((n) => `v_${n}`)];
   // synapse-level expressions in f32 arithmetic, as the kernels compute them
   const dw = fn(synArgs, rule.dw.js);
   const slotF = rule.slots.map((s) => fn(synArgs, s.js));
-  const contrib = fn(['v_pre', 'v_w', 'v_sign', ...rule.slotNames.map((n) => `v_${n}`)], rule.contribution.js);
-  const seg = fn(['v_v', 'v_sign'], rule.segment.js);
+  const contrib = fn(['v_pre', 'v_w', 'v_sign', 'v_tag', ...rule.slotNames.map((n) => `v_${n}`)], rule.contribution.js);
+  const seg = fn(['v_v', 'v_sign', 'v_tag'], rule.segment.js);
   const termArgs = ['v_post', 'v_u', 'v_theta', ...rule.termNames.map((n) => `v_${n}`)];
   const termF = rule.terms.map((x) => fn(termArgs, x.js));
   const st = {
@@ -57,12 +57,12 @@ export function oracle(t: SynapseTensor, rule: CompiledRule, pl: PlasticityOptio
         const vecEnd = s0 + 4 * Math.floor((t.segSynStart[g + 1] - s0) / 4);
         for (let s = s0; s < t.segSynStart[g + 1]; s++) {
           const p = base + t.pre[s];
-          const c = contrib(cur[p], st.w[s], sgnOf(g, p), ...rule.slotNames.map((_, k) => st.slots[k * S + s]));
+          const c = contrib(cur[p], st.w[s], sgnOf(g, p), t.segTag[g], ...rule.slotNames.map((_, k) => st.slots[k * S + s]));
           if (s < vecEnd) lanes[(s - s0) % 4] = Math.fround(lanes[(s - s0) % 4] + c);
           else tail = Math.fround(tail + c);
         }
         st.v[g] = Math.fround(Math.fround(Math.fround(lanes[0] + lanes[1]) + Math.fround(lanes[2] + lanes[3])) + tail);
-        st.d[g] = seg(st.v[g], t.segSign[g]);
+        st.d[g] = seg(st.v[g], t.segSign[g], t.segTag[g]);
         u = r(u + st.d[g]);
       }
       st.u[n] = u;
@@ -110,7 +110,7 @@ export function oracle(t: SynapseTensor, rule: CompiledRule, pl: PlasticityOptio
         for (let s = t.segSynStart[g]; s < t.segSynStart[g + 1]; s++) {
           const p = base + t.pre[s];
           const slots = rule.slotNames.map((_, k) => st.slots[k * S + s]);
-          const args = [cur[p], next[n], st.w[s], st.v[g], st.d[g], sgnOf(g, p), fanin, st.u[n], st.theta[n], ...slots, ...terms];
+          const args = [cur[p], next[n], st.w[s], st.v[g], st.d[g], sgnOf(g, p), fanin, st.u[n], st.theta[n], t.segTag[g], ...slots, ...terms];
           const d = dw(...args);
           const ns = slotF.map((f) => f(...args));
           st.w[s] = Math.min(Math.max(Math.fround(st.w[s] + d), Math.fround(pl.wMin)), Math.fround(pl.wMax));

@@ -1,5 +1,5 @@
 // Step features checked by hand on tiny networks: group somas (kwta, softmax), the segment's
-// projection sign in the segment nonlinearity, and starting a backend from a saved state. The
+// projection sign in the segment nonlinearity, the projection tag in rule expressions, and starting a backend from a saved state. The
 // webgpu cases skip with the reason when no adapter answers (fail under SPRINGTAIL_REQUIRE_WEBGPU=1).
 import { describe, expect, it } from 'vitest';
 import { bcm } from '../../rules/hebbian.ts';
@@ -128,6 +128,60 @@ describe('segment nonlinearity reads the projection sign', () => {
     } finally {
       await b.dispose();
     }
+  });
+});
+
+describe('rules read the projection tag', () => {
+  // neuron 3 (linear): segment tag 0 from input 0 (w 0.4), tag 1 from input 1 (w 0.3, a "key"
+  // synapse: −(pre − w)²), tag 2 from input 2 (w 0.5, the only plastic one by the rule)
+  const t = () =>
+    fromLists([
+      {
+        neurons: [{ role: 'input' }, { role: 'input' }, { role: 'input' }, { soma: 'linear', segments: 3, segTag: [0, 1, 2] }],
+        synapses: [
+          { pre: 0, post: 3, segment: 0, w: 0.4 },
+          { pre: 1, post: 3, segment: 1, w: 0.3 },
+          { pre: 2, post: 3, segment: 2, w: 0.5 },
+        ],
+      },
+    ]);
+  const rule: RuleDef = { name: 'tagged-by-hand', params: {}, contribution: 'tag == 1 ? -(pre - w) * (pre - w) : sign * w * pre', update: 'tag == 2 ? 0.1 * pre * post : 0' };
+
+  it.for(['cpu', 'webgpu'] as const)('%s: v = (0.2, −0.49, 0.4·w₂), only the tag-2 weight learns, 2 steps', async (kind, ctx) => {
+    if (kind === 'webgpu') webgpu.need(ctx);
+    const b = await createBackend(kind, { tensor: t(), rule: compileRule(rule), plasticity, maxChunk: 2 });
+    try {
+      await b.run(2, Float32Array.from([0.5, 1, 0.8, 0.5, 1, 0.8]));
+      const s = await b.readState();
+      // step 1: u = 0.2 − 0.49 + 0.4 = 0.11, w₂ = 0.5 + 0.1·0.8·0.11 = 0.5088
+      // step 2: v₂ = 0.5088·0.8 = 0.40704, u = 0.11704, w₂ = 0.5088 + 0.1·0.8·0.11704 = 0.5181632
+      expect(s.v[3]).toBeCloseTo(0.2, 6);
+      expect(s.v[4]).toBeCloseTo(-0.49, 6);
+      expect(s.v[5]).toBeCloseTo(0.40704, 6);
+      expect(s.a[3]).toBeCloseTo(0.11704, 6);
+      expect(s.w[0]).toBeCloseTo(0.4, 7);
+      expect(s.w[1]).toBeCloseTo(0.3, 7);
+      expect(s.w[2]).toBeCloseTo(0.5181632, 6);
+    } finally {
+      await b.dispose();
+    }
+  });
+
+  it('tags are checked: integers 0..255, one per segment of a projection', () => {
+    expect(() => fromLists([{ neurons: [{ role: 'input' }, { segTag: [256] }], synapses: [{ pre: 0, post: 1, w: 0.1 }] }])).toThrow(/tag 256/);
+    const spec = (tag2: number) => ({
+      organisms: 1,
+      layers: [
+        { name: 'in', size: 2, role: 'input' as const },
+        { name: 'out', size: 1, role: 'output' as const },
+      ],
+      projections: [
+        { from: 'in', to: 'out', connect: { kind: 'full' as const }, init: { min: 0, max: 1 }, tag: 1 },
+        { from: 'in', to: 'out', connect: { kind: 'full' as const }, init: { min: 0, max: 1 }, tag: tag2 },
+      ],
+    });
+    expect(() => fromLayers(spec(2), 1)).toThrow(/mixes projections with different tags/);
+    expect(Array.from(fromLayers(spec(1), 1).segTag)).toEqual([0, 0, 1]);
   });
 });
 
