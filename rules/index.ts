@@ -3,6 +3,7 @@ import type { RuleDef } from '../sim/compiler/rule.ts';
 import { dendriteAnd, dendritePlateau, dendriteSigmoid } from './dendrite.ts';
 import { eiBalance } from './ei-balance.ts';
 import { bcm, cubicHebbian, hebbian, oja } from './hebbian.ts';
+import { keyQuery } from './key-query.ts';
 import { keyedDistance } from './keyed-distance.ts';
 import { predictive } from './predictive.ts';
 
@@ -12,6 +13,7 @@ export const builtinRules: Record<string, RuleDef> = {
   [bcm.name]: bcm,
   [cubicHebbian.name]: cubicHebbian,
   [keyedDistance.name]: keyedDistance,
+  [keyQuery.name]: keyQuery,
   [eiBalance.name]: eiBalance,
   [predictive.name]: predictive,
   [dendritePlateau.name]: dendritePlateau,
