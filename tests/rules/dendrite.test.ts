@@ -5,11 +5,9 @@
 // segment. Computed in f64 here; the backend computes in f32, hence the 1e-6 tolerance.
 import { describe, expect, it } from 'vitest';
 import { dendriteAnd, dendritePlateau, dendriteRules, dendriteSigmoid } from '../../rules/dendrite.ts';
-import { builtinRules } from '../../rules/index.ts';
 import { fromLists, type SynapseSpec } from '../../sim/build.ts';
 import type { RuleDef } from '../../sim/compiler/rule.ts';
 import type { NetworkState } from '../../sim/backend.ts';
-import { compileRule } from '../../sim/compiler/compile.ts';
 import { close, runSteps } from './by-hand.ts';
 
 /** Run the steps `xs` on `nIn` inputs → one linear unit with `segments` segments; read the state back. */
@@ -29,18 +27,9 @@ const two = (w0: [number, number]): SynapseSpec[] => [
 ];
 
 describe('registry', () => {
-  it('every dendrite rule is registered by name and compiles with its defaults in range', () => {
+  it('every dendrite rule has a nonlinear segment; defaults make single inputs sub-threshold', () => {
     expect(dendriteRules.map((r) => r.name)).toEqual(['dendrite-plateau', 'dendrite-sigmoid', 'dendrite-and']);
-    for (const def of dendriteRules) {
-      expect(builtinRules[def.name]).toBe(def);
-      const c = compileRule(def);
-      for (const [k, p] of Object.entries(def.params)) {
-        expect(c.params[k]).toBe(p.default);
-        if (p.min !== undefined) expect(p.default).toBeGreaterThanOrEqual(p.min);
-        if (p.max !== undefined) expect(p.default).toBeLessThanOrEqual(p.max);
-      }
-      expect(def.segment, 'a nonlinear segment').toBeDefined();
-    }
+    for (const def of dendriteRules) expect(def.segment, 'a nonlinear segment').toBeDefined();
     // target below the plateau threshold, two targets above it: single inputs stay sub-threshold
     const p = dendritePlateau.params;
     expect(p.target.default).toBeLessThan(p.thetaD.default);

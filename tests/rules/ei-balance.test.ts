@@ -10,7 +10,6 @@
 //   s3: in1 → E seg 1    w 0.2  inhibitory through the segment's own sign −1 (projection sign)
 import { describe, expect, it } from 'vitest';
 import { eiBalance } from '../../rules/ei-balance.ts';
-import { builtinRules } from '../../rules/index.ts';
 import type { NetworkState } from '../../sim/backend.ts';
 import { compileRule } from '../../sim/compiler/compile.ts';
 import { close, runSteps } from './by-hand.ts';
@@ -47,16 +46,9 @@ const xs: [number, number][] = [
   [0.4, 0.8],
 ];
 
-describe('ei-balance: registry', () => {
-  it('is registered by name and compiles with its defaults, each inside its range', () => {
-    expect(builtinRules['ei-balance']).toBe(eiBalance);
-    const c = compileRule(eiBalance);
-    for (const [k, p] of Object.entries(eiBalance.params)) {
-      expect(c.params[k]).toBe(p.default);
-      if (p.min !== undefined) expect(p.default).toBeGreaterThanOrEqual(p.min);
-      if (p.max !== undefined) expect(p.default).toBeLessThanOrEqual(p.max);
-    }
-    expect(c.params.etaE).toBe(0); // excitatory synapses fixed by default
+describe('ei-balance: defaults', () => {
+  it('keeps excitatory synapses fixed by default (etaE 0)', () => {
+    expect(compileRule(eiBalance).params.etaE).toBe(0);
   });
 });
 

@@ -5,11 +5,9 @@
 // fanin. Everything is computed in f64 here; the backend computes in f32, hence the 1e-6 tolerance.
 import { describe, expect, it } from 'vitest';
 import { bcm, cubicHebbian, hebbian, oja } from '../../rules/hebbian.ts';
-import { builtinRules } from '../../rules/index.ts';
 import { fromLists } from '../../sim/build.ts';
 import type { RuleDef } from '../../sim/compiler/rule.ts';
 import type { NetworkState } from '../../sim/backend.ts';
-import { compileRule } from '../../sim/compiler/compile.ts';
 import { close, runSteps } from './by-hand.ts';
 
 const UNIT = 2; // neuron index of the unit (after the two inputs)
@@ -27,23 +25,6 @@ async function tiny(def: RuleDef, params: Record<string, number>, w0: [number, n
   ]);
   return (await runSteps(tensor, def, params, xs)).state;
 }
-
-describe('registry', () => {
-  it('every Hebbian-family rule is registered by name and compiles with its defaults', () => {
-    for (const def of [hebbian, oja, bcm, cubicHebbian]) {
-      expect(builtinRules[def.name]).toBe(def);
-      const c = compileRule(def);
-      // every default lies in its documented range
-      for (const [k, p] of Object.entries(def.params)) {
-        expect(c.params[k]).toBe(p.default);
-        if (p.min !== undefined) expect(p.default).toBeGreaterThanOrEqual(p.min);
-        if (p.max !== undefined) expect(p.default).toBeLessThanOrEqual(p.max);
-      }
-    }
-    expect(builtinRules['cubic-hebbian']).toBe(cubicHebbian);
-    expect(builtinRules.bcm).toBe(bcm);
-  });
-});
 
 describe('hand-computed updates (2 inputs → 1 linear unit, cpu)', () => {
   // shared setting: w = (0.5, 0.25); step 1 input (1, 0.5); step 2 input (0.4, 0.8)

@@ -3,24 +3,15 @@
 // matching unit is a different unit — and the values (delta rule onto the error units) reconstruct
 // the symbols from the match.
 import { describe, expect, test } from 'vitest';
-import type { CompareConfig } from '../../bin/config/compare-schema.ts';
-import { loadConfig } from '../../bin/config/load.ts';
-import { builtinRules } from '../../rules/index.ts';
-import { compileRule } from '../../sim/compiler/compile.ts';
-import { fitBio, type BioSpec } from '../../tasks/baselines/bio.ts';
+import { bioMethod } from './config-method.ts';
+import { fitBio } from '../../tasks/baselines/bio.ts';
 import { SYMBOLS } from '../../tasks/glider.ts';
 import { reconSse } from '../../tasks/metrics.ts';
 import { makeTask } from '../../tasks/registry.ts';
 
-const config = loadConfig('configs/rules/key-query-glider.json') as CompareConfig;
-const method = config.methods.find((m) => m.name === 'key-query-8')! as any;
 
 async function runSeed(seed: number) {
-  const spec: BioSpec = {
-    ...method,
-    rule: compileRule(builtinRules[method.rule.name], method.rule.params),
-    plasticity: { ...method.plasticity, wMin: method.plasticity.wMin ?? -Infinity, wMax: method.plasticity.wMax ?? Infinity },
-  };
+  const { config, spec } = bioMethod('configs/rules/key-query-glider.json', 'key-query-8');
   const task = makeTask({ ...config.task, train: 200, test: 10 } as any, seed);
   const fitted = await fitBio(task, spec, { seed, backend: 'cpu' });
   const sym = new Float32Array(8 * 9);

@@ -15,10 +15,8 @@
 // Gates follow g ← g + etaG·m·g·(−v/2 − (x − k)²): their sum per unit stays 2 (subtractive
 // normalization), e.g. q0's 1.000335 + 0.999665.
 import { describe, expect, it } from 'vitest';
-import { builtinRules } from '../../rules/index.ts';
 import { keyQuery } from '../../rules/key-query.ts';
 import { fromLists } from '../../sim/build.ts';
-import { compileRule } from '../../sim/compiler/compile.ts';
 import { close, runSteps } from './by-hand.ts';
 
 const PARAMS = { etaK: 0.5, etaG: 0.2, etaV: 0.5, etaA: 0.3, useMin: 0.6, tauU: 2 };
@@ -52,16 +50,6 @@ const XS = [
 ];
 
 describe('key-query', () => {
-  it('is registered by name and compiles with its defaults, each inside its range', () => {
-    expect(builtinRules['key-query']).toBe(keyQuery);
-    const c = compileRule(keyQuery);
-    for (const [k, p] of Object.entries(keyQuery.params)) {
-      expect(c.params[k]).toBe(p.default);
-      expect(p.default).toBeGreaterThanOrEqual(p.min!);
-      expect(p.default).toBeLessThanOrEqual(p.max!);
-    }
-  });
-
   it('three steps: softmax match, keys toward matched inputs, allocation of an unused unit, gates, values by the delta rule', async () => {
     const { state, firstBadStep } = await runSteps(net(), keyQuery, PARAMS, XS);
     expect(firstBadStep).toBe(-1);

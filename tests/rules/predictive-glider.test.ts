@@ -5,27 +5,16 @@
 // space of dimension 4, so no 3-dimensional linear code can reconstruct them better than PCA-3's
 // 1.41²/(8·9) = 0.0278 per pixel.
 import { describe, expect, test } from 'vitest';
-import type { CompareConfig } from '../../bin/config/compare-schema.ts';
-import { loadConfig } from '../../bin/config/load.ts';
-import { compileRule } from '../../sim/compiler/compile.ts';
-import { builtinRules } from '../../rules/index.ts';
-import { fitBio, type BioSpec } from '../../tasks/baselines/bio.ts';
+import { bioMethod } from './config-method.ts';
+import { fitBio } from '../../tasks/baselines/bio.ts';
 import { SYMBOLS } from '../../tasks/glider.ts';
 import { codeQuality, reconSse, rows } from '../../tasks/metrics.ts';
 import { makeTask } from '../../tasks/registry.ts';
 
-const config = loadConfig('configs/rules/predictive-glider.json') as CompareConfig;
-const method = config.methods.find((m) => m.name === 'predictive-4')! as any;
 
 async function runSeed(seed: number, codeUnits: number) {
-  const network = structuredClone(method.network);
-  network.layers.find((l: { name: string }) => l.name === 'code').size = codeUnits;
-  const spec: BioSpec = {
-    ...method,
-    network,
-    rule: compileRule(builtinRules[method.rule.name], method.rule.params),
-    plasticity: { ...method.plasticity, wMin: method.plasticity.wMin ?? -Infinity, wMax: method.plasticity.wMax ?? Infinity },
-  };
+  const { config, spec } = bioMethod('configs/rules/predictive-glider.json', 'predictive-4');
+  spec.network.layers.find((l) => l.name === 'code')!.size = codeUnits;
   const task = makeTask({ ...config.task, train: 200, test: 10 } as any, seed);
   const fitted = await fitBio(task, spec, { seed, backend: 'cpu' });
   const sym = new Float32Array(8 * 9);

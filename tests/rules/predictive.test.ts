@@ -20,10 +20,8 @@
 //           w3 += 0.2·0.5445·e1 − 0.0019602 → 0.2042165883,
 //           w4 += 0.1·0.4·0.9801 − 0.0044649 → 0.4812291, w5 += 0.1·0.8·0.9801 − 0.00321255 → 0.39645045
 import { describe, expect, it } from 'vitest';
-import { builtinRules } from '../../rules/index.ts';
 import { predictive } from '../../rules/predictive.ts';
 import { fromLists } from '../../sim/build.ts';
-import { compileRule } from '../../sim/compiler/compile.ts';
 import { close, runSteps } from './by-hand.ts';
 
 function loop() {
@@ -50,16 +48,6 @@ function loop() {
 }
 
 describe('predictive', () => {
-  it('is registered by name and compiles with its defaults, each inside its range', () => {
-    expect(builtinRules.predictive).toBe(predictive);
-    const c = compileRule(predictive);
-    for (const [k, p] of Object.entries(predictive.params)) {
-      expect(c.params[k]).toBe(p.default);
-      expect(p.default).toBeGreaterThanOrEqual(p.min!);
-      expect(p.default).toBeLessThanOrEqual(p.max!);
-    }
-  });
-
   it('three steps of the loop: delta rule on the prediction, error × code on the forward weights, decay, fixed segments untouched', async () => {
     const { state, firstBadStep } = await runSteps(loop(), predictive, { etaF: 0.1, etaB: 0.2, decay: 0.01 }, [
       [1, 0.5],
