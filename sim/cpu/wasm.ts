@@ -223,6 +223,8 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
       ? m.nop()
       : set(L.sgn, m.select(m.f32.ne(get(L.sgnSeg, f32), m.f32.const(0)), get(L.sgnSeg, f32), m.f32.load(O.sign, 4, neuronOf(get(L.p, i32)))));
   const sgnRef = () => (o.uniformSign ? m.f32.const(1) : get(L.sgn, f32));
+  // the segment's projection tag, loaded where a rule reads it
+  const tagRef = () => ldF(O.segTag, get(L.g, i32));
 
   const synEnv: Record<string, () => Ref> = {
     pre: () => get(L.x, f32),
@@ -234,11 +236,11 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
     fanin: () => get(P.fanin, f32),
     u: () => get(P.u, f32),
     theta: () => get(P.theta, f32),
-    tag: () => ldF(O.segTag, get(L.g, i32)),
+    tag: tagRef,
   };
   rule.slotNames.forEach((n, k) => (synEnv[n] = () => get(slotOld[k], f32)));
   rule.termNames.forEach((n, k) => (synEnv[n] = () => get(termParam(k), f32)));
-  const contribEnv: Record<string, () => Ref> = { pre: () => get(L.y, f32), w: () => get(L.w, f32), sign: sgnRef, tag: () => ldF(O.segTag, get(L.g, i32)) };
+  const contribEnv: Record<string, () => Ref> = { pre: () => get(L.y, f32), w: () => get(L.w, f32), sign: sgnRef, tag: tagRef };
   rule.slotNames.forEach((n, k) => (contribEnv[n] = () => get(slotNew[k], f32)));
 
   const plasticity = (): Ref[] => [
@@ -319,11 +321,11 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
     fanin: () => splat(get(P.fanin, f32)),
     u: () => splat(get(P.u, f32)),
     theta: () => splat(get(P.theta, f32)),
-    tag: () => splat(ldF(O.segTag, get(L.g, i32))),
+    tag: () => splat(tagRef()),
   };
   rule.slotNames.forEach((n, k) => (synEnvV[n] = () => get(slotOld4[k], v128)));
   rule.termNames.forEach((n, k) => (synEnvV[n] = () => splat(get(termParam(k), f32))));
-  const contribEnvV: Record<string, () => Ref> = { pre: () => get(V.y, v128), w: () => get(V.w, v128), sign: sgnV, tag: () => splat(ldF(O.segTag, get(L.g, i32))) };
+  const contribEnvV: Record<string, () => Ref> = { pre: () => get(V.y, v128), w: () => get(V.w, v128), sign: sgnV, tag: () => splat(tagRef()) };
   rule.slotNames.forEach((n, k) => (contribEnvV[n] = () => get(slotNew4[k], v128)));
 
   /** Byte addresses (without the array offset) of the four presynaptic neurons' `slot`. */

@@ -529,6 +529,19 @@ function plan(queries: Real, nq: number, base: Real, nb: number, d: number, k: n
   return { direct: knnDirect(queries, nq, base, nb, d, k, excludeSelf, squared) };
 }
 
+/** A check to call after each wait: throws once the workers' progress counter has not moved for STALL_MS. */
+function stallGuard(ctl: Int32Array): () => void {
+  let seen = -1;
+  let since = Date.now();
+  return () => {
+    const prog = Atomics.load(ctl, CTL.progress);
+    if (prog !== seen) {
+      seen = prog;
+      since = Date.now();
+    } else if (Date.now() - since > STALL_MS) throw new Error(`knnCpu: no progress from the workers in ${STALL_MS / 1000} s`);
+  };
+}
+
 /**
  * The k nearest base rows of each query row (row-major nq × d and nb × d), exact, by squared
  * Euclidean distance; equal distances order by base index. Blocks the thread until done.
@@ -542,17 +555,12 @@ export function knnCpuSync(queries: Real, nq: number, base: Real, nb: number, d:
   const ctl = new Int32Array(buf, 0, CTL_BYTES / 4);
   const workers = dispatch(job);
   try {
-    let seen = -1;
-    let since = Date.now();
+    const checkStall = stallGuard(ctl);
     for (;;) {
       const done = Atomics.load(ctl, CTL.done);
       if (done === job.threads) break;
       Atomics.wait(ctl, CTL.done, done, 1000);
-      const prog = Atomics.load(ctl, CTL.progress);
-      if (prog !== seen) {
-        seen = prog;
-        since = Date.now();
-      } else if (Date.now() - since > STALL_MS) throw new Error(`knnCpu: no progress from the workers in ${STALL_MS / 1000} s`);
+      checkStall();
     }
   } catch (e) {
     for (const w of workers) drop(w);
@@ -584,19 +592,14 @@ export async function knnCpu(queries: Real, nq: number, base: Real, nb: number, 
     w.on('error', onError);
   }
   try {
-    let seen = -1;
-    let since = Date.now();
+    const checkStall = stallGuard(ctl);
     for (;;) {
       const done = Atomics.load(ctl, CTL.done);
       if (done === job.threads) break;
       if (failed) throw failed;
       const r = waitAsync(ctl, CTL.done, done, 1000);
       if (r.async) await r.value;
-      const prog = Atomics.load(ctl, CTL.progress);
-      if (prog !== seen) {
-        seen = prog;
-        since = Date.now();
-      } else if (Date.now() - since > STALL_MS) throw new Error(`knnCpu: no progress from the workers in ${STALL_MS / 1000} s`);
+      checkStall();
     }
   } catch (e) {
     for (const w of workers) drop(w);

@@ -1,6 +1,6 @@
 // Small networks and helpers shared by the parity and webgpu suites.
 import type { Backend, BackendInit, PlasticityOptions } from '../../sim/backend.ts';
-import { fromLayers, fromLists, type LayersSpec, type NeuronSpec, type OrganismSpec } from '../../sim/build.ts';
+import { fromLayers, fromLists, randomTensor, type LayersSpec, type NeuronSpec, type OrganismSpec } from '../../sim/build.ts';
 import type { SynapseTensor } from '../../sim/tensor.ts';
 import { uniform } from '../../sim/random.ts';
 import { createCpuBackend } from '../../sim/cpu/backend.ts';
@@ -38,6 +38,15 @@ export const ojaSpec: LayersSpec = {
 };
 
 export const mixedTensor = (seed = 7) => fromLayers(mixedSpec, seed);
+
+/** The tensors each rule's one-step parity runs on (tests/rules/*parity*). */
+export const RULE_TENSORS: [string, () => SynapseTensor][] = [
+  ['mixed E/I layers, 2 segments, 2 organisms, inputs', () => mixedTensor(7)],
+  ['random fan-in, all excitatory, 2 organisms', () => randomTensor({ organisms: 2, neurons: 40, fanIn: 8, seed: 3, wInit: 0.4, soma: 'sigmoid', gain: 4, theta: 0.5 })],
+];
+
+/** input → hidden with rectified units (BCM, the cubic rule and the dendrite rules want post ≥ 0). */
+export const reluSpec: LayersSpec = { ...ojaSpec, layers: [ojaSpec.layers[0], { ...ojaSpec.layers[1], soma: { f: 'relu' } }] };
 
 /**
  * Group somas: 3 organisms, a k-WTA layer (5, k = 2) with homeostasis, a softmax layer (7) with leak

@@ -8,11 +8,11 @@
 import { describe, expect, it } from 'vitest';
 import { dendriteAnd, dendritePlateau, dendriteSigmoid } from '../../rules/dendrite.ts';
 import type { BackendInit } from '../../sim/backend.ts';
-import { fromLayers, randomTensor, type LayersSpec } from '../../sim/build.ts';
+import { fromLayers } from '../../sim/build.ts';
 import { compileRule } from '../../sim/compiler/compile.ts';
 import type { RuleDef } from '../../sim/compiler/rule.ts';
 import type { SynapseTensor } from '../../sim/tensor.ts';
-import { defaultPlasticity, mixedTensor, ojaSpec, relErr } from '../parity/fixtures.ts';
+import { defaultPlasticity, mixedTensor, relErr, reluSpec, RULE_TENSORS } from '../parity/fixtures.ts';
 import { finiteCompare, KINDS, LONG_RUN_TOL, ONE_STEP_TOL, referenceCache, simulate } from '../parity/run-compare.ts';
 import { useWebgpu } from '../parity/webgpu-availability.ts';
 
@@ -36,16 +36,9 @@ const RULES: [string, RuleDef, Record<string, number>, Gate][] = [
   ['dendrite-sigmoid', dendriteSigmoid, { thetaD: 0.5, gain: 8, plateau: 0.8, eta: 0.1, target: 0.4, ltd: 0.5 }, null],
   ['dendrite-and', dendriteAnd, { eps: 0.05, plateau: 1, gate: 0.2, eta: 0.1, target: 0.5, ltd: 0.5 }, (v, p) => Math.exp(v) > p.gate * p.plateau],
 ];
-const TENSORS: [string, () => SynapseTensor][] = [
-  ['mixed E/I layers, 2 segments, 2 organisms, inputs', () => mixedTensor(7)],
-  ['random fan-in, all excitatory, 2 organisms', () => randomTensor({ organisms: 2, neurons: 40, fanIn: 8, seed: 3, wInit: 0.4, soma: 'sigmoid', gain: 4, theta: 0.5 })],
-];
-
-/** input → hidden with rectified units. */
-const reluSpec: LayersSpec = { ...ojaSpec, layers: [ojaSpec.layers[0], { ...ojaSpec.layers[1], soma: { f: 'relu' } }] };
 
 describe.each(KINDS)('$kind against cpu (1 thread)', ({ kind, exact }) => {
-  for (const [tname, tensor] of TENSORS) {
+  for (const [tname, tensor] of RULE_TENSORS) {
     it.for(RULES)(`one step: %s on ${tname}`, { timeout: 60_000 }, async ([rname, def, params, gate], ctx) => {
       if (kind === 'webgpu') webgpu.need(ctx);
       const init = (): BackendInit => ({ tensor: tensor(), rule: compileRule(def, params), plasticity: defaultPlasticity, maxChunk: 1 });

@@ -6,11 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { bcm, cubicHebbian } from '../../rules/hebbian.ts';
 import type { BackendInit } from '../../sim/backend.ts';
-import { fromLayers, randomTensor, type LayersSpec } from '../../sim/build.ts';
+import { fromLayers } from '../../sim/build.ts';
 import { compileRule } from '../../sim/compiler/compile.ts';
 import type { RuleDef } from '../../sim/compiler/rule.ts';
 import type { SynapseTensor } from '../../sim/tensor.ts';
-import { defaultPlasticity, mixedTensor, ojaSpec, relErr } from '../parity/fixtures.ts';
+import { defaultPlasticity, mixedTensor, relErr, reluSpec, RULE_TENSORS } from '../parity/fixtures.ts';
 import { useWebgpu } from '../parity/webgpu-availability.ts';
 import { finiteCompare, KINDS, LONG_RUN_TOL, ONE_STEP_TOL, referenceCache, simulate } from '../parity/run-compare.ts';
 
@@ -27,16 +27,9 @@ const RULES: [string, RuleDef, Record<string, number>][] = [
   ['cubic-hebbian', cubicHebbian, { eta: 0.05 }],
   ['cubic-hebbian (faninExp 0.35, shrink)', cubicHebbian, { eta: 0.05, faninExp: 0.35, shrinkAbove: 0.3 }],
 ];
-const TENSORS: [string, () => SynapseTensor][] = [
-  ['mixed E/I layers, 2 segments, 2 organisms, inputs', () => mixedTensor(7)],
-  ['random fan-in, all excitatory, 2 organisms', () => randomTensor({ organisms: 2, neurons: 40, fanIn: 8, seed: 3, wInit: 0.4, soma: 'sigmoid', gain: 4, theta: 0.5 })],
-];
-
-/** input → hidden with rectified units (BCM and the cubic rule want post ≥ 0). */
-const reluSpec: LayersSpec = { ...ojaSpec, layers: [ojaSpec.layers[0], { ...ojaSpec.layers[1], soma: { f: 'relu' } }] };
 
 describe.each(KINDS)('$kind against cpu (1 thread)', ({ kind, exact }) => {
-  for (const [tname, tensor] of TENSORS) {
+  for (const [tname, tensor] of RULE_TENSORS) {
     it.for(RULES)(`one step: %s on ${tname}`, { timeout: 60_000 }, async ([rname, def, params], ctx) => {
       if (kind === 'webgpu') webgpu.need(ctx);
       const init = (): BackendInit => ({ tensor: tensor(), rule: compileRule(def, params), plasticity: defaultPlasticity, maxChunk: 1 });
