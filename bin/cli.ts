@@ -1,34 +1,79 @@
 // The springtail CLI (SPEC §9). Every failure goes through handleFatal: bad input exits 2,
 // runtime failures exit 1, neither prints a stack trace.
+import os from 'node:os';
 import yargs, { type Argv } from 'yargs';
 import type { CompareConfig } from './config/compare-schema.ts';
-import type { AnyConfig } from './config/load.ts';
+import type { AnyConfig, LoadedConfig } from './config/load.ts';
 import type { Config } from './config/schema.ts';
-import { UserError, handleFatal } from './errors.ts';
+import type { EvolveConfig } from './config/evolve-schema.ts';
+import { UserError, escapeText, handleFatal, showValue } from './errors.ts';
 
 // Config modules (zod, rules) load lazily so `--help` and bench stay fast.
-const loadConfig = async (file: string, sets: string[]) => (await import('./config/load.ts')).loadConfig(file, sets);
+const loadConfig = async (...args: Parameters<typeof import('./config/load.ts').loadConfig>) => (await import('./config/load.ts')).loadConfig(...args);
+const loadAnyConfig = async (...args: Parameters<typeof import('./config/load.ts').loadAnyConfig>) => (await import('./config/load.ts')).loadAnyConfig(...args);
+const loadEvolveConfig = async (...args: Parameters<typeof import('./config/load.ts').loadEvolveConfig>) => (await import('./config/load.ts')).loadEvolveConfig(...args);
 
 const setOption = {
+  // Not `array: true`: that would swallow the positional after it (`--set a=1 cfg.json`). No
+  // default: a bare `--set` must come through (as '') to be refused, not look like no --set.
   type: 'string',
-  // Not `array: true`: that would swallow the positional after it (`--set a=1 cfg.json`).
-  coerce: (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]),
-  default: [] as string[],
   describe: 'override a config field before validation, e.g. --set network.layers.1.size=32 (repeatable)',
 } as const;
 
-const configArg = (y: Argv) => y.positional('config', { type: 'string', demandOption: true, describe: 'path to a JSON config' });
+// Flags are declared as strings and checked here, on what the user typed: as a number yargs would
+// round `--seed 9007199254740993` to a double. A bare flag comes as '', a repeated one as an array.
+const BACKENDS = ['cpu', 'webgpu', 'auto'];
 
-function checkSeed(seed: number | undefined): number | undefined {
-  if (seed === undefined) return undefined;
-  if (!Number.isInteger(seed) || seed < 0) {
-    throw new UserError('invalid flag', [{ path: '--seed', value: seed, expected: 'integer >= 0' }]);
-  }
-  return seed;
+const badFlag = (flag: string, value: unknown, expected: string, message?: string) =>
+  new UserError('invalid flag', [{ path: flag, value, expected, ...(message === undefined ? {} : { message }) }]);
+
+/** A single-valued flag: undefined when not given, else given once, with a value `parse` accepts. */
+function flagValue<T>(flag: string, raw: unknown, expected: string, parse: (typed: string) => T | undefined): T | undefined {
+  if (raw === undefined) return undefined;
+  if (Array.isArray(raw)) throw badFlag(flag, raw, expected, `given ${raw.length} times (${raw.map((v) => showValue(v)).join(', ')}); give it once`);
+  const typed = String(raw);
+  if (typed === '') throw badFlag(flag, undefined, expected); // "missing, expected ..."
+  const v = parse(typed);
+  if (v === undefined) throw badFlag(flag, typed, expected);
+  return v;
 }
 
-export function summarize(c: AnyConfig): string {
-  return 'methods' in c ? summarizeCompare(c) : summarizeSim(c);
+/** The --set assignments, none of them empty. */
+function setValues(raw: unknown): string[] {
+  const all = raw === undefined ? [] : Array.isArray(raw) ? raw.map(String) : [String(raw)];
+  if (all.includes('')) throw badFlag('--set', undefined, 'path=value, e.g. network.layers.1.size=32');
+  return all;
+}
+
+async function runFlags(argv: { backend?: unknown; seed?: unknown; out?: unknown }) {
+  const { SEED_MAX } = await import('./config/zod-helpers.ts');
+  return {
+    backend: flagValue('--backend', argv.backend, BACKENDS.map((b) => JSON.stringify(b)).join(' | '), (s) => (BACKENDS.includes(s) ? s : undefined)),
+    seed: flagValue('--seed', argv.seed, `integer 0..${SEED_MAX}`, (s) => (/^\d+$/.test(s) && BigInt(s) <= SEED_MAX ? Number(s) : undefined)),
+    out: flagValue('--out', argv.out, 'a directory path', (s) => s),
+  };
+}
+
+/** `validate`'s memory line, or exit 2 when no backend the config may use can hold it (config/budget.ts). */
+async function checkBudget(config: LoadedConfig, file: string): Promise<string> {
+  const { checkBudget, describeEstimate } = await import('./config/budget.ts');
+  const est = checkBudget(config, file);
+  return est.length ? describeEstimate(est) : '';
+}
+
+const configArg = (y: Argv) => y.positional('config', { type: 'string', demandOption: true, describe: 'path to a JSON config' });
+
+export function summarize(c: LoadedConfig): string {
+  return 'genome' in c ? summarizeEvolve(c) : 'methods' in c ? summarizeCompare(c) : summarizeSim(c);
+}
+
+function summarizeEvolve(c: EvolveConfig): string {
+  const g = c.genome;
+  return (
+    `${c.name}: evolve on task ${c.task.kind}: ${g.types} hidden types sharing ${g.budget} neurons, code ${g.code.size}; rule ${c.rule.name}` +
+    `${Object.keys(c.rule.evolve).length ? ` (evolving ${Object.keys(c.rule.evolve).join(', ')})` : ''}; ${c.strategy.name} population ${c.strategy.popSize} × ${c.replicates}, ` +
+    `${c.generations} generations, childhood ${c.fitness.childhood} steps; backend ${c.backend}, seed ${c.seed}`
+  );
 }
 
 function summarizeCompare(c: CompareConfig): string {
@@ -58,23 +103,21 @@ export function buildCli(argv: string[]): Argv {
       'run an experiment or a comparison of methods from a config; writes runs/<name>-<timestamp>/',
       (y) =>
         configArg(y)
-          .option('backend', { choices: ['cpu', 'webgpu', 'auto'] as const, describe: 'overrides the config backend' })
-          .option('seed', { type: 'number', describe: 'overrides the config seed' })
+          .option('backend', { type: 'string', describe: 'overrides the config backend: cpu | webgpu | auto' })
+          .option('seed', { type: 'string', describe: 'overrides the config seed: an integer 0..2^32-1' })
           .option('out', { type: 'string', describe: 'run directory (default runs/<name>-<timestamp>)' })
+          .option('force', { type: 'boolean', default: false, describe: 'replace the springtail run already in --out (deleting all of its files)' })
           .option('set', setOption),
       async (argv) => {
-        const seed = checkSeed(argv.seed);
-        const sets = [...argv.set];
-        // Flags go through the same validation as the file, after the --set overrides.
-        if (argv.backend !== undefined) sets.push(`backend=${JSON.stringify(argv.backend)}`);
-        if (seed !== undefined) sets.push(`seed=${seed}`);
-        const config = await loadConfig(argv.config, sets);
+        const { backend, seed, out } = await runFlags(argv);
+        const config = await loadConfig(argv.config, setValues(argv.set), { backend, seed });
+        await checkBudget(config, argv.config);
         if ('methods' in config) {
           const { compareCommand } = await import('./commands/compare.ts');
-          await compareCommand(config, { out: argv.out });
+          await compareCommand(config, { out, force: argv.force });
         } else {
           const { runCommand } = await import('./commands/run.ts');
-          await runCommand(config, { out: argv.out });
+          await runCommand(config, { out, force: argv.force });
         }
       },
     )
@@ -83,8 +126,49 @@ export function buildCli(argv: string[]): Argv {
       'check a config against the schema without running it',
       (y) => configArg(y).option('set', setOption),
       async (argv) => {
-        const config = await loadConfig(argv.config, argv.set);
-        process.stdout.write(`ok: ${argv.config}\n  ${summarize(config)}\n`);
+        const config = await loadAnyConfig(argv.config, setValues(argv.set));
+        const memory = await checkBudget(config, argv.config);
+        process.stdout.write(`${escapeText(`ok: ${argv.config}`)}\n  ${escapeText(summarize(config))}\n${memory ? `  ${memory}\n` : ''}`);
+      },
+    )
+    .command(
+      'evolve [config]',
+      'evolve a population of probabilistic skeletons (SPEC §7); writes runs/<name>-<timestamp>/ with a checkpoint per generation',
+      (y) =>
+        y
+          .positional('config', { type: 'string', describe: 'path to an evolution config (with --resume: optional, must match the run\'s config.json)' })
+          .option('resume', { type: 'string', describe: 'continue the evolution run in this directory from its last checkpoint' })
+          .option('generations', { type: 'string', describe: 'total generations (overrides the config)' })
+          .option('backend', { type: 'string', describe: 'overrides the config backend: cpu | webgpu | auto' })
+          .option('seed', { type: 'string', describe: 'overrides the config seed: an integer 0..2^32-1' })
+          .option('out', { type: 'string', describe: 'run directory (default runs/<name>-<timestamp>)' })
+          .option('force', { type: 'boolean', default: false, describe: 'replace the springtail run already in --out (deleting all of its files)' })
+          .option('set', setOption),
+      async (argv) => {
+        const { backend, seed, out } = await runFlags(argv);
+        const generations = flagValue('--generations', argv.generations, 'integer >= 1', (t) => (/^\d+$/.test(t) && Number(t) >= 1 && Number(t) <= 10_000_000 ? Number(t) : undefined));
+        const resume = flagValue('--resume', argv.resume, 'an evolution run directory', (t) => t);
+        const sets = setValues(argv.set);
+        const { evolveCommand } = await import('./commands/evolve.ts');
+        if (resume === undefined) {
+          if (argv.config === undefined) throw badFlag('config', undefined, 'an evolution config file (or --resume DIR)');
+          const config = await loadEvolveConfig(argv.config, sets, { backend, seed });
+          await evolveCommand(config, { out, force: argv.force, generations });
+          return;
+        }
+        for (const [flag, v] of [['--out', out], ['--seed', seed], ['--set', sets.length ? sets : undefined], ['--force', argv.force || undefined]] as const) {
+          if (v !== undefined) throw badFlag(flag, v, `no ${flag} with --resume: a resumed run continues with the config in its directory`);
+        }
+        const { join } = await import('node:path');
+        // the run's own config, so the stream continues; only the backend may change (results may then differ)
+        const config = await loadEvolveConfig(join(resume, 'config.json'), [], { backend });
+        if (argv.config !== undefined) {
+          const given = await loadEvolveConfig(argv.config, [], { backend });
+          const { generations: _a, ...x } = given;
+          const { generations: _b, ...y } = config;
+          if (JSON.stringify(x) !== JSON.stringify(y)) throw badFlag('config', argv.config, `the config of ${join(resume, 'config.json')} (or leave it out): it differs`);
+        }
+        await evolveCommand(config, { resume, generations });
       },
     )
     .command(
@@ -106,6 +190,11 @@ export function buildCli(argv: string[]): Argv {
             throw new UserError('invalid flag', [{ path: flag, value: v, expected: 'integer >= 1' }]);
           }
         }
+        // more workers than cores only adds barrier waits; 100,000 would also exhaust the process
+        const cores = os.availableParallelism();
+        if (argv.threads !== undefined && argv.threads > cores) {
+          throw new UserError('invalid flag', [{ path: '--threads', value: argv.threads, expected: `integer 1..${cores} (this machine has ${cores} cores)` }]);
+        }
         if (argv.suite === 'baselines') {
           const { runBaselineBench, formatBaselines } = await import('../bench/baselines.ts');
           const rs = await runBaselineBench({ peers: argv.peers, only: argv.baseline, log: (l) => process.stderr.write(l + '\n') });
@@ -116,7 +205,7 @@ export function buildCli(argv: string[]): Argv {
         await benchCommand({ workload: argv.workload, backend: argv.backend, json: argv.json, steps: argv.steps, threads: argv.threads });
       },
     )
-    .demandCommand(1, 'give a command: run, validate or bench')
+    .demandCommand(1, 'give a command: run, validate, evolve or bench')
     .strict()
     .help()
     .alias('h', 'help')
@@ -125,7 +214,8 @@ export function buildCli(argv: string[]): Argv {
     .fail((msg, err) => {
       // Errors thrown by handlers pass through; yargs' own parse errors become usage errors.
       if (err) throw err;
-      throw new UserError(`${msg}\n(see springtail --help)`);
+      // one line: the message is escaped whole, and yargs' text quotes what the user typed
+      throw new UserError(`${msg.replace(/\s*\n\s*/g, ' ')} (see springtail --help)`);
     });
 }
 

@@ -7,7 +7,8 @@ import { keyQuery } from './key-query.ts';
 import { keyedDistance } from './keyed-distance.ts';
 import { predictive } from './predictive.ts';
 
-export const builtinRules: Record<string, RuleDef> = {
+/** No prototype: a config's rule name (`constructor`, `toString`) finds only a rule listed here. */
+export const builtinRules: Readonly<Record<string, RuleDef>> = Object.assign(Object.create(null) as Record<string, RuleDef>, {
   [hebbian.name]: hebbian,
   [oja.name]: oja,
   [bcm.name]: bcm,
@@ -19,4 +20,4 @@ export const builtinRules: Record<string, RuleDef> = {
   [dendritePlateau.name]: dendritePlateau,
   [dendriteSigmoid.name]: dendriteSigmoid,
   [dendriteAnd.name]: dendriteAnd,
-};
+});

@@ -1,7 +1,7 @@
 // Builders of synapse tensors: from explicit lists, from layer specs, and seeded random fan-in
 // networks (the benchmark workloads). All randomness is counter-based (random.ts).
 import { Counter, hash3, STREAM, uniform } from './random.ts';
-import { checkTensor, findGroups, ROLE, SOMA, type RoleName, type SomaName, type SynapseTensor } from './tensor.ts';
+import { allocTensor, checkTensor, findGroups, isGroupSoma, ROLE, SOMA, type RoleName, type SomaName, type SynapseTensor, type TensorCounts } from './tensor.ts';
 
 export interface NeuronSpec {
   role?: RoleName;
@@ -46,7 +46,7 @@ export function fromLists(organisms: OrganismSpec[]): SynapseTensor {
   const N = organisms.reduce((s, o) => s + o.neurons.length, 0);
   const G = organisms.reduce((s, o) => s + o.neurons.reduce((t, n) => t + (n.segments ?? 1), 0), 0);
   const S = organisms.reduce((s, o) => s + o.synapses.length, 0);
-  const t = alloc(organisms.length, N, G, S);
+  const t = allocTensor({ organisms: organisms.length, N, G, S, nGroups: 0 });
   let n0 = 0;
   let g = 0;
   let s = 0;
@@ -94,10 +94,16 @@ export interface LayerSpec {
   /** kwta needs k (1..size): the k neurons of the layer (per organism) with the largest u − θ stay active. */
   soma?: { f?: SomaName; gain?: number; k?: number; alpha?: number; bias?: number; theta?: number };
   homeostasis?: { eta: number; target: number };
+  /** 3D position of each neuron (default: a grid in the plane z = the layer's index). */
+  pos?: [number, number, number][];
 }
 
-/** oneToOne: neuron i of `to` receives neuron i of `from` (the layers have the same size). */
-export type ConnectSpec = { kind: 'full' } | { kind: 'fanIn'; k: number } | { kind: 'prob'; p: number } | { kind: 'oneToOne' };
+/**
+ * oneToOne: neuron i of `to` receives neuron i of `from` (the layers have the same size). list: the
+ * synapses given one by one as [pre in `from`, post in `to`], with their weights when `w` is given
+ * (else drawn from init), e.g. a developed organism written out (evolve/).
+ */
+export type ConnectSpec = { kind: 'full' } | { kind: 'fanIn'; k: number } | { kind: 'prob'; p: number } | { kind: 'oneToOne' } | { kind: 'list'; pairs: [number, number][]; w?: number[] };
 
 export interface ProjectionSpec {
   from: string;
@@ -117,9 +123,47 @@ export interface LayersSpec {
   projections: ProjectionSpec[];
 }
 
+/** Synapses one post neuron receives from a projection whose source layer has `fromSize` neurons (prob: the expected number). */
+function synapsesPerPost(c: ConnectSpec, fromSize: number): number {
+  switch (c.kind) {
+    case 'full':
+      return fromSize;
+    case 'oneToOne':
+      return 1;
+    case 'fanIn':
+      return c.k;
+    case 'prob':
+      return c.p * fromSize;
+    case 'list':
+      return NaN; // counted whole by layersCounts
+  }
+}
+
+/**
+ * The counts of fromLayers(spec) without building it, for estimating memory before allocating:
+ * exact, except that a `prob` projection contributes its expected number of synapses.
+ */
+export function layersCounts(spec: LayersSpec): TensorCounts {
+  const size = new Map(spec.layers.map((l) => [l.name, l.size]));
+  let N = 0;
+  let G = 0;
+  let S = 0;
+  let groups = 0;
+  for (const l of spec.layers) {
+    N += l.size;
+    G += l.size * (l.segments ?? 1);
+    if (l.size > 0 && isGroupSoma(SOMA[l.soma?.f ?? 'relu'])) groups++;
+  }
+  for (const p of spec.projections) S += p.connect.kind === 'list' ? p.connect.pairs.length : (size.get(p.to) ?? 0) * synapsesPerPost(p.connect, size.get(p.from) ?? 0);
+  const O = spec.organisms;
+  return { organisms: O, N: O * N, G: O * G, S: O * S, nGroups: O * groups };
+}
+
 /**
  * A tensor from layer specs: every organism has the same layers; connectivity and initial weights
  * are drawn per organism from the seed. Synapses of each segment are sorted by presynaptic index.
+ * Written straight into the tensor's arrays (no per-synapse objects), so the memory it takes is
+ * what layersCounts predicts.
  */
 export function fromLayers(spec: LayersSpec, seed: number): SynapseTensor {
   const layerStart: number[] = [];
@@ -154,68 +198,117 @@ export function fromLayers(spec: LayersSpec, seed: number): SynapseTensor {
     const { f, k } = l.soma ?? {};
     if (f === 'kwta' && (k === undefined || !Number.isInteger(k) || k < 1 || k > l.size)) throw new Error(`layer '${l.name}': kwta needs k, an integer 1..${l.size} (the layer size), got ${k}`);
     if (f !== 'kwta' && k !== undefined) throw new Error(`layer '${l.name}': k is only for soma 'kwta' (soma is '${f ?? 'relu'}')`);
+    if (l.pos && l.pos.length !== l.size) throw new Error(`layer '${l.name}': ${l.pos.length} positions for ${l.size} neurons`);
   }
-  const neurons: NeuronSpec[] = [];
-  spec.layers.forEach((l, li) => {
-    const side = Math.ceil(Math.sqrt(l.size));
-    for (let i = 0; i < l.size; i++) {
-      const segs = into[li];
-      neurons.push({
-        role: l.role,
-        sign: l.sign ?? 1,
-        type: li,
-        soma: l.soma?.f ?? 'relu',
-        gain: l.soma?.gain ?? 1,
-        k: l.soma?.k,
-        alpha: l.soma?.alpha ?? 1,
-        bias: l.soma?.bias ?? 0,
-        theta: l.soma?.theta ?? 0,
-        etaTheta: l.homeostasis?.eta ?? 0,
-        target: l.homeostasis?.target ?? 0,
-        pos: [side > 1 ? (i % side) / (side - 1) - 0.5 : 0, side > 1 ? Math.floor(i / side) / (side - 1) - 0.5 : 0, li],
-        segments: segs.length,
-        segSign: segs.map((ps) => ps[0]?.sign ?? 0),
-        segPlastic: segs.map((ps) => ps[0]?.plastic ?? true),
-        segTag: segs.map((ps) => ps[0]?.tag ?? 0),
-      });
+  // list projections: the synapses of each post neuron, checked once
+  const listed = new Map<ProjectionSpec, { pre: number; w?: number }[][]>();
+  for (const p of spec.projections) {
+    if (p.connect.kind !== 'list') continue;
+    const fsize = spec.layers[byName.get(p.from)!].size;
+    const tsize = spec.layers[byName.get(p.to)!].size;
+    const { pairs, w } = p.connect;
+    if (w && w.length !== pairs.length) throw new Error(`projection ${p.from}->${p.to}: ${w.length} weights for ${pairs.length} pairs`);
+    const byPost = Array.from({ length: tsize }, () => [] as { pre: number; w?: number }[]);
+    pairs.forEach(([pre, post], i) => {
+      if (!(Number.isInteger(pre) && pre >= 0 && pre < fsize && Number.isInteger(post) && post >= 0 && post < tsize)) throw new Error(`projection ${p.from}->${p.to}: pair ${i} [${pre}, ${post}] is outside the layers (${fsize} → ${tsize} neurons)`);
+      byPost[post].push({ pre, w: w?.[i] });
+    });
+    listed.set(p, byPost);
+  }
+  into.forEach((segs, li) => {
+    for (const p of segs.flat()) {
+      const fsize = spec.layers[byName.get(p.from)!].size;
+      const tsize = spec.layers[li].size;
+      if (tsize === 0) continue;
+      if (p.connect.kind === 'oneToOne' && fsize !== tsize) throw new Error(`projection ${p.from}->${p.to}: oneToOne needs layers of the same size (${fsize} and ${tsize})`);
+      if (p.connect.kind === 'fanIn' && p.connect.k > fsize) throw new Error(`projection ${p.from}->${p.to}: fan-in ${p.connect.k} is larger than layer '${p.from}' (${fsize})`);
     }
   });
 
-  const organisms: OrganismSpec[] = [];
+  const counts = layersCounts(spec);
+  // synapse arrays below; finish() finds the groups
+  const t = allocTensor({ ...counts, S: 0, nGroups: 0 });
+  // exact unless a prob projection makes the count random; then the arrays grow as needed
+  let pre = new Uint32Array(Math.ceil(counts.S));
+  let w = new Float32Array(pre.length);
+  let s = 0;
+  const push = (p: number, x: number) => {
+    if (s === pre.length) {
+      const grown = Math.max(1024, 2 * pre.length);
+      const p2 = new Uint32Array(grown);
+      const w2 = new Float32Array(grown);
+      p2.set(pre);
+      w2.set(w);
+      pre = p2;
+      w = w2;
+    }
+    pre[s] = p;
+    w[s++] = x;
+  };
+  /** Sorts synapses s0..s−1 by presynaptic index, keeping draw order among equal ones. */
+  const sortSegment = (s0: number) => {
+    const idx = Array.from({ length: s - s0 }, (_, j) => s0 + j).sort((a, b) => pre[a] - pre[b] || a - b);
+    const ps = idx.map((j) => pre[j]);
+    const ws = idx.map((j) => w[j]);
+    pre.set(ps, s0);
+    w.set(ws, s0);
+  };
+
+  let g = 0;
   for (let o = 0; o < spec.organisms; o++) {
     const rng = new Counter(hash3(seed, o, STREAM.connect), STREAM.connect);
     const wr = new Counter(hash3(seed, o, STREAM.weight), STREAM.weight);
-    const synapses: SynapseSpec[] = [];
+    const n0 = o * perOrg;
+    t.orgNeuronStart[o] = n0;
+    t.orgSynStart[o] = s;
+    let inputs = 0;
     spec.layers.forEach((l, li) => {
+      const side = Math.ceil(Math.sqrt(l.size));
+      const soma = SOMA[l.soma?.f ?? 'relu'];
       for (let i = 0; i < l.size; i++) {
-        const post = layerStart[li] + i;
-        into[li].forEach((projs, seg) => {
-          const pres: { pre: number; w: number }[] = [];
+        const n = n0 + layerStart[li] + i;
+        t.org[n] = o;
+        t.role[n] = ROLE[l.role];
+        t.type[n] = li;
+        t.sign[n] = l.sign ?? 1;
+        t.inputIndex[n] = l.role === 'input' ? inputs++ : -1;
+        t.soma[n] = soma;
+        t.gain[n] = l.soma?.gain ?? 1;
+        t.k[n] = l.soma?.k ?? 0;
+        t.alpha[n] = l.soma?.alpha ?? 1;
+        t.bias[n] = l.soma?.bias ?? 0;
+        t.theta[n] = l.soma?.theta ?? 0;
+        t.etaTheta[n] = l.homeostasis?.eta ?? 0;
+        t.target[n] = l.homeostasis?.target ?? 0;
+        t.pos.set(l.pos?.[i] ?? [side > 1 ? (i % side) / (side - 1) - 0.5 : 0, side > 1 ? Math.floor(i / side) / (side - 1) - 0.5 : 0, li], 3 * n);
+        t.neuronSegStart[n] = g;
+        for (const projs of into[li]) {
+          t.segSynStart[g] = s;
+          t.segSign[g] = projs[0]?.sign ?? 0;
+          t.segPlastic[g] = projs[0]?.plastic === false ? 0 : 1;
+          t.segTag[g] = projs[0]?.tag ?? 0;
+          g++;
+          const s0 = s;
           for (const p of projs) {
-            const from = byName.get(p.from)!;
-            const f0 = layerStart[from];
-            const fsize = spec.layers[from].size;
+            const f0 = layerStart[byName.get(p.from)!];
+            const fsize = spec.layers[byName.get(p.from)!].size;
             const draw = () => p.init.min + (p.init.max - p.init.min) * wr.next();
-            if (p.connect.kind === 'full') for (let j = 0; j < fsize; j++) pres.push({ pre: f0 + j, w: draw() });
-            else if (p.connect.kind === 'oneToOne') {
-              if (fsize !== l.size) throw new Error(`projection ${p.from}->${p.to}: oneToOne needs layers of the same size (${fsize} and ${l.size})`);
-              pres.push({ pre: f0 + i, w: draw() });
-            } else if (p.connect.kind === 'prob') {
-              for (let j = 0; j < fsize; j++) if (rng.next() < (p.connect as { p: number }).p) pres.push({ pre: f0 + j, w: draw() });
-            } else {
-              const k = p.connect.k;
-              if (k > fsize) throw new Error(`projection ${p.from}->${p.to}: fan-in ${k} is larger than layer '${p.from}' (${fsize})`);
-              for (const j of sampleDistinct(rng, fsize, k)) pres.push({ pre: f0 + j, w: draw() });
-            }
+            if (p.connect.kind === 'full') for (let j = 0; j < fsize; j++) push(f0 + j, draw());
+            else if (p.connect.kind === 'oneToOne') push(f0 + i, draw());
+            else if (p.connect.kind === 'list') for (const x of listed.get(p)![i]) push(f0 + x.pre, x.w ?? draw());
+            else if (p.connect.kind === 'prob') {
+              for (let j = 0; j < fsize; j++) if (rng.next() < p.connect.p) push(f0 + j, draw());
+            } else for (const j of sampleDistinct(rng, fsize, p.connect.k)) push(f0 + j, draw());
           }
-          pres.sort((a, b) => a.pre - b.pre);
-          for (const x of pres) synapses.push({ pre: x.pre, post, segment: seg, w: x.w });
-        });
+          // each projection's synapses come in presynaptic order; several into one segment interleave
+          if (projs.length > 1 || projs[0]?.connect.kind === 'list') sortSegment(s0);
+        }
       }
     });
-    organisms.push({ neurons, synapses });
   }
-  return fromLists(organisms);
+  t.pre = s === pre.length ? pre : pre.slice(0, s);
+  t.w = s === w.length ? w : w.slice(0, s);
+  return finish(t);
 }
 
 /** k distinct integers in [0, n), sorted (Floyd's algorithm: O(k) draws). */
@@ -250,7 +343,7 @@ export interface RandomSpec {
 export function randomTensor(r: RandomSpec): SynapseTensor {
   const N = r.organisms * r.neurons;
   const S = N * r.fanIn;
-  const t = alloc(r.organisms, N, N, S);
+  const t = allocTensor({ organisms: r.organisms, N, G: N, S, nGroups: 0 });
   const soma = SOMA[r.soma ?? 'sigmoid'];
   for (let o = 0; o < r.organisms; o++) {
     t.orgNeuronStart[o] = o * r.neurons;
@@ -280,38 +373,6 @@ export function randomTensor(r: RandomSpec): SynapseTensor {
   }
   for (let s = 0; s < S; s++) t.w[s] = uniform(r.seed, STREAM.weight, s) * r.wInit;
   return finish(t);
-}
-
-function alloc(O: number, N: number, G: number, S: number): SynapseTensor {
-  return {
-    organisms: O,
-    orgNeuronStart: new Uint32Array(O + 1),
-    orgSynStart: new Uint32Array(O + 1),
-    org: new Uint32Array(N),
-    role: new Uint8Array(N),
-    type: new Uint8Array(N),
-    sign: new Float32Array(N),
-    inputIndex: new Int32Array(N),
-    soma: new Uint8Array(N),
-    gain: new Float32Array(N),
-    k: new Uint32Array(N),
-    alpha: new Float32Array(N),
-    bias: new Float32Array(N),
-    theta: new Float32Array(N),
-    etaTheta: new Float32Array(N),
-    target: new Float32Array(N),
-    a0: new Float32Array(N),
-    pos: new Float32Array(3 * N),
-    neuronSegStart: new Uint32Array(N + 1),
-    groupStart: new Uint32Array(0),
-    groupEnd: new Uint32Array(0),
-    segSynStart: new Uint32Array(G + 1),
-    segSign: new Float32Array(G),
-    segPlastic: new Uint8Array(G),
-    segTag: new Float32Array(G),
-    pre: new Uint32Array(S),
-    w: new Float32Array(S),
-  };
 }
 
 function setNeuron(t: SynapseTensor, n: number, org: number, s: NeuronSpec, inputIndex: number): void {

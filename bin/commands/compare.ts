@@ -1,6 +1,5 @@
 // `springtail run` on a comparison config: builds the task, fits and scores each method in turn,
 // writes the run directory and prints a methods × metrics table.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BackendUnavailable } from '../../sim/backend.ts';
 import { selectDevice } from '../../sim/select.ts';
@@ -13,7 +12,7 @@ import { compileRule, RuleError } from '../../sim/compiler/compile.ts';
 import { type CompareConfig, methodKey, type MethodConfig } from '../config/compare-schema.ts';
 import { ruleDef } from '../config/schema.ts';
 import { RunFailure, UserError } from '../errors.ts';
-import { makeRunDir, writeFileAtomic, writeJsonAtomic } from '../fsutil.ts';
+import { checkRunDir, makeRunDir, makeSubdir, writeFileAtomic, writeJsonAtomic } from '../fsutil.ts';
 import { createProgress, type Progress } from '../progress.ts';
 
 export interface CompareSummary {
@@ -51,8 +50,10 @@ function toMethodSpec(m: MethodConfig): MethodSpec {
   return { ...m, rule, plasticity: { ...pl, wMin: pl.wMin ?? -Infinity, wMax: pl.wMax ?? Infinity } };
 }
 
-export async function compareCommand(config: CompareConfig, opts: { out?: string; quiet?: boolean }): Promise<CompareSummary> {
+export async function compareCommand(config: CompareConfig, opts: { out?: string; force?: boolean; quiet?: boolean }): Promise<CompareSummary> {
   const t0 = clock();
+  const dirOpts = { name: config.name, kind: 'comparison', out: opts.out, force: opts.force } as const;
+  checkRunDir(dirOpts);
   const task = buildTask(config);
   const tTask = clock();
   let device;
@@ -62,13 +63,6 @@ export async function compareCommand(config: CompareConfig, opts: { out?: string
     if (e instanceof BackendUnavailable) throw new RunFailure(`backend ${config.backend}: ${e.message}`);
     throw e;
   }
-  const dir = makeRunDir(config.name, opts.out);
-  writeJsonAtomic(join(dir, 'config.json'), config);
-  mkdirSync(join(dir, 'codes'), { recursive: true });
-  process.stderr.write(
-    `${config.name}: task ${task.name} (${task.train.count} train / ${task.test.count} test, ${task.dim} values), ${config.methods.length} methods; device ${device.note}; writing ${dir}\n`,
-  );
-
   const summary: CompareSummary = {
     task: { kind: config.task.kind, dim: task.dim, train: task.train.count, test: task.test.count, latents: task.latentNames, classes: task.classes },
     seed: config.seed,
@@ -78,8 +72,19 @@ export async function compareCommand(config: CompareConfig, opts: { out?: string
     details: {},
     timings: { task_s: tTask - t0, total_s: 0 },
   };
+  // codes/index.json lists only code files already complete: rewritten after each one, so a run
+  // stopped at any point leaves an index that matches the files beside it
   const codesIndex: Record<string, { file: string; rows: number; cols: number }> = {};
   try {
+    const dir = makeRunDir(dirOpts);
+    writeJsonAtomic(join(dir, 'config.json'), config);
+    makeSubdir(join(dir, 'codes'));
+    process.stderr.write(
+      `${config.name}: task ${task.name} (${task.train.count} train / ${task.test.count} test, ${task.dim} values), ${config.methods.length} methods; device ${device.note}; writing ${dir}\n`,
+    );
+    const writeIndex = () => writeJsonAtomic(join(dir, 'codes/index.json'), { dtype: 'float32', layout: 'rows x cols', labels: 'labels.test.i32', methods: codesIndex });
+    writeFileAtomic(join(dir, 'codes/labels.test.i32'), new Uint8Array(task.test.labels.buffer.slice(0)));
+    writeIndex();
     for (const spec of config.methods) {
       const key = methodKey(spec);
       const backend = methodBackends(spec.kind).includes(device.kind) ? device.kind : 'cpu';
@@ -109,16 +114,15 @@ export async function compareCommand(config: CompareConfig, opts: { out?: string
       const file = `codes/${key}.test.f32`;
       writeFileAtomic(join(dir, file), new Uint8Array(result.testCodes.buffer, result.testCodes.byteOffset, result.testCodes.byteLength));
       codesIndex[key] = { file, rows: task.test.count, cols: result.details.code_dim };
+      writeIndex();
       summary.timings.total_s = clock() - t0;
       // written after every method, so a run stopped part-way keeps what it finished
       writeJsonAtomic(join(dir, 'summary.json'), summary);
     }
-    writeFileAtomic(join(dir, 'codes/labels.test.i32'), new Uint8Array(task.test.labels.buffer.slice(0)));
-    writeJsonAtomic(join(dir, 'codes/index.json'), { dtype: 'float32', layout: 'rows x cols', labels: 'labels.test.i32', methods: codesIndex });
+    if (!opts.quiet) process.stdout.write(`${formatTable(summary)}\nrun directory: ${dir}\n`);
   } finally {
     device.gpu?.release();
   }
-  if (!opts.quiet) process.stdout.write(`${formatTable(summary)}\nrun directory: ${dir}\n`);
   return summary;
 }
 

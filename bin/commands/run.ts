@@ -10,11 +10,13 @@ import { layerRates, makeProbe, probeMetrics } from '../../tasks/probe.ts';
 import { makeStimulus } from '../../tasks/stimulus.ts';
 import { ruleDef, type Config } from '../config/schema.ts';
 import { RunFailure, UserError } from '../errors.ts';
-import { appendLine, makeRunDir, writeFileAtomic, writeJsonAtomic } from '../fsutil.ts';
+import { appendLine, checkRunDir, makeRunDir, writeFileAtomic, writeJsonAtomic } from '../fsutil.ts';
 import { createProgress } from '../progress.ts';
 
 export interface RunOptions {
   out?: string;
+  /** Replace the springtail run directory at `out`. */
+  force?: boolean;
   /** Don't print the final table (tests). */
   quiet?: boolean;
 }
@@ -36,6 +38,8 @@ export interface RunSummary {
 export async function runCommand(config: Config, opts: RunOptions): Promise<RunSummary> {
   const clock = () => performance.now() / 1000;
   const t0 = clock();
+  const dirOpts = { name: config.name, kind: 'simulation', out: opts.out, force: opts.force } as const;
+  checkRunDir(dirOpts);
   const def = ruleDef(config);
   let rule;
   try {
@@ -73,82 +77,86 @@ export async function runCommand(config: Config, opts: RunOptions): Promise<RunS
   const { backend, note } = created;
   const tBackend = clock();
 
-  const dir = makeRunDir(config.name, opts.out);
-  writeJsonAtomic(join(dir, 'config.json'), config);
-  const metricsPath = join(dir, 'metrics.jsonl');
-  writeFileAtomic(metricsPath, '');
-  process.stderr.write(`${config.name}: backend ${note}; ${neuronCount(tensor)} neurons, ${synapseCount(tensor)} synapses; writing ${dir}\n`);
-
-  const progress = createProgress(config.steps, config.name);
-  const inputs = new Float32Array(chunk * stim.dim);
-  let t = 0;
-  let metrics: Record<string, number> = {};
-  let divergence: RunSummary['divergence'];
-  let stepSeconds = 0;
-  const log = async () => {
-    const state = await backend.readState();
-    metrics = probeMetrics(tensor, state, probe, layerNames);
-    appendLine(metricsPath, JSON.stringify({ step: t, ...metrics }));
-    progress.update(t, { recon: metrics.recon_mse ?? NaN });
-  };
+  // disposed on every path: the cpu backend's worker threads would otherwise keep the process alive
   try {
-    await log();
-    while (t < config.steps) {
-      const T = Math.min(chunk, config.steps - t, config.logEvery - (t % config.logEvery));
-      const view = inputs.subarray(0, T * stim.dim);
-      stim.fill(view, t, T);
-      const s0 = clock();
-      const { firstBadStep } = await backend.run(T, view);
-      stepSeconds += clock() - s0;
-      if (firstBadStep >= 0) {
-        const message = `diverged at step ${firstBadStep}: non-finite activity or weight under rule '${rule.name}' (${Object.entries(rule.params).map(([k, v]) => `${k}=${v}`).join(', ')})`;
-        divergence = { step: firstBadStep, rule: rule.name, message };
-        t = firstBadStep;
-        break;
-      }
-      t += T;
-      if (t % config.logEvery === 0 || t === config.steps) await log();
-    }
-  } finally {
-    progress.stop();
-  }
+    const dir = makeRunDir(dirOpts);
+    writeJsonAtomic(join(dir, 'config.json'), config);
+    const metricsPath = join(dir, 'metrics.jsonl');
+    writeFileAtomic(metricsPath, '');
+    process.stderr.write(`${config.name}: backend ${note}; ${neuronCount(tensor)} neurons, ${synapseCount(tensor)} synapses; writing ${dir}\n`);
 
-  const rec = await backend.readRecording();
-  if (rec.steps.length) {
-    writeFileAtomic(join(dir, 'recording.f32'), new Uint8Array(rec.frames.buffer, rec.frames.byteOffset, rec.frames.byteLength));
-    writeJsonAtomic(join(dir, 'recording.json'), { neurons: neuronCount(tensor), frames: rec.steps.length, steps: rec.steps, file: 'recording.f32', dtype: 'float32', layout: 'frames x neurons' });
+    const progress = createProgress(config.steps, config.name);
+    const inputs = new Float32Array(chunk * stim.dim);
+    let t = 0;
+    let metrics: Record<string, number> = {};
+    let divergence: RunSummary['divergence'];
+    let stepSeconds = 0;
+    const log = async () => {
+      const state = await backend.readState();
+      metrics = probeMetrics(tensor, state, probe, layerNames);
+      appendLine(metricsPath, JSON.stringify({ step: t, ...metrics }));
+      progress.update(t, { recon: metrics.recon_mse ?? NaN });
+    };
+    try {
+      await log();
+      while (t < config.steps) {
+        const T = Math.min(chunk, config.steps - t, config.logEvery - (t % config.logEvery));
+        const view = inputs.subarray(0, T * stim.dim);
+        stim.fill(view, t, T);
+        const s0 = clock();
+        const { firstBadStep } = await backend.run(T, view);
+        stepSeconds += clock() - s0;
+        if (firstBadStep >= 0) {
+          const message = `diverged at step ${firstBadStep}: non-finite activity or weight under rule '${rule.name}' (${Object.entries(rule.params).map(([k, v]) => `${k}=${v}`).join(', ')})`;
+          divergence = { step: firstBadStep, rule: rule.name, message };
+          t = firstBadStep;
+          break;
+        }
+        t += T;
+        if (t % config.logEvery === 0 || t === config.steps) await log();
+      }
+    } finally {
+      progress.stop();
+    }
+
+    const rec = await backend.readRecording();
+    if (rec.steps.length) {
+      writeFileAtomic(join(dir, 'recording.f32'), new Uint8Array(rec.frames.buffer, rec.frames.byteOffset, rec.frames.byteLength));
+      writeJsonAtomic(join(dir, 'recording.json'), { neurons: neuronCount(tensor), frames: rec.steps.length, steps: rec.steps, file: 'recording.f32', dtype: 'float32', layout: 'frames x neurons' });
+    }
+    const tEnd = clock();
+    const summary: RunSummary = {
+      backend: backend.name,
+      seed: config.seed,
+      steps: t,
+      diverged: divergence !== undefined,
+      metrics,
+      ...(rec.steps.length ? { rates: layerRates(tensor, layerNames, rec.frames) } : {}),
+      timings: {
+        build_s: tBuild - t0,
+        backend_s: tBackend - tBuild,
+        step_s: stepSeconds,
+        total_s: tEnd - t0,
+        synapse_steps_per_s: stepSeconds > 0 ? (synapseCount(tensor) * t) / stepSeconds : 0,
+      },
+      device: backend.device,
+      network: {
+        organisms: tensor.organisms,
+        neurons: neuronCount(tensor),
+        synapses: synapseCount(tensor),
+        tensor_bytes: tensorBytes(tensor),
+        backend_bytes: backend.memoryBytes(),
+      },
+      ...(divergence ? { divergence } : {}),
+    };
+    writeJsonAtomic(join(dir, 'summary.json'), summary);
+    if (divergence) throw new RunFailure(`${divergence.message}; run directory ${dir} keeps the metrics up to the last good log point`);
+    if (!opts.quiet) {
+      const rows = Object.entries(metrics).map(([k, v]) => `  ${k.padEnd(12)} ${v.toPrecision(6)}`);
+      process.stdout.write(`${config.name}: ${t} steps on ${backend.name} in ${summary.timings.step_s.toFixed(2)} s\n${rows.join('\n')}\nrun directory: ${dir}\n`);
+    }
+    return summary;
+  } finally {
+    await backend.dispose();
   }
-  const tEnd = clock();
-  const summary: RunSummary = {
-    backend: backend.name,
-    seed: config.seed,
-    steps: t,
-    diverged: divergence !== undefined,
-    metrics,
-    ...(rec.steps.length ? { rates: layerRates(tensor, layerNames, rec.frames) } : {}),
-    timings: {
-      build_s: tBuild - t0,
-      backend_s: tBackend - tBuild,
-      step_s: stepSeconds,
-      total_s: tEnd - t0,
-      synapse_steps_per_s: stepSeconds > 0 ? (synapseCount(tensor) * t) / stepSeconds : 0,
-    },
-    device: backend.device,
-    network: {
-      organisms: tensor.organisms,
-      neurons: neuronCount(tensor),
-      synapses: synapseCount(tensor),
-      tensor_bytes: tensorBytes(tensor),
-      backend_bytes: backend.memoryBytes(),
-    },
-    ...(divergence ? { divergence } : {}),
-  };
-  writeJsonAtomic(join(dir, 'summary.json'), summary);
-  await backend.dispose();
-  if (divergence) throw new RunFailure(`${divergence.message}; run directory ${dir} keeps the metrics up to the last good log point`);
-  if (!opts.quiet) {
-    const rows = Object.entries(metrics).map(([k, v]) => `  ${k.padEnd(12)} ${v.toPrecision(6)}`);
-    process.stdout.write(`${config.name}: ${t} steps on ${backend.name} in ${summary.timings.step_s.toFixed(2)} s\n${rows.join('\n')}\nrun directory: ${dir}\n`);
-  }
-  return summary;
 }

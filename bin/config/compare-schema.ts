@@ -3,14 +3,15 @@
 import * as z from 'zod';
 import { validateCircles } from '../../tasks/circles.ts';
 import { validateGlider } from '../../tasks/glider.ts';
+import { validateMnist } from '../../tasks/mnist.ts';
 import type { Problem } from '../errors.ts';
 import { crossCheck, Network, Plasticity, Rule } from './schema.ts';
-import { int, isInt, isRec, list, name, nonNegative, obj, oneOf, positive, unitInterval, variants, type Rec } from './zod-helpers.ts';
+import { int, isInt, isRec, list, name, nonNegative, obj, oneOf, positive, seed, unitInterval, variants, type Rec } from './zod-helpers.ts';
 
 const range = () => z.tuple([z.number(), z.number()], { error: '[min, max] of numbers' });
 const split = { train: int(1).default(8000), test: int(1).default(2000) };
 
-const Task = variants(
+export const Task = variants(
   ['circles', 'glider-checker', 'mnist'],
   [
     obj({
@@ -90,7 +91,7 @@ export const METRICS = ['recon_sse', 'r2', 'fewshot', 'knn_acc', 'code_quality']
 
 export const CompareSchema = obj({
   name: name(),
-  seed: int(0).default(1),
+  seed: seed().default(1),
   backend: oneOf(['cpu', 'webgpu', 'auto']).default('auto'),
   task: Task,
   methods: z.array(Method, { error: 'array of methods' }).min(1, { error: 'non-empty array of methods' }),
@@ -111,7 +112,7 @@ export function methodKey(m: { kind: string; name?: string; components?: number;
 }
 
 /** Values per sample of a task, when its parameters are well-formed. */
-function taskDim(t: Rec): number | undefined {
+export function taskDim(t: Rec): number | undefined {
   if (t.kind === 'glider-checker') return 9;
   if (t.kind === 'mnist') return 784;
   if (t.kind === 'circles') {
@@ -129,7 +130,7 @@ export function crossCheckCompare(raw: unknown, suggest: (word: string, options:
   if (task) {
     const { kind: _kind, ...spec } = task;
     // the task modules know their own semantic constraints (inverted ranges, size 0, ...)
-    const problems = task.kind === 'circles' ? validateCircles(spec) : task.kind === 'glider-checker' ? validateGlider(spec) : [];
+    const problems = task.kind === 'circles' ? validateCircles(spec) : task.kind === 'glider-checker' ? validateGlider(spec) : task.kind === 'mnist' ? validateMnist(spec) : [];
     for (const p of problems) out.push({ path: `task.${p.path}`, value: p.value, expected: p.expected });
   }
   const dim = task ? taskDim(task) : undefined;

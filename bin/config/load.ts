@@ -4,29 +4,62 @@ import { closest, distance } from 'fastest-levenshtein';
 import type * as z from 'zod';
 import { UserError, showValue, type Problem } from '../errors.ts';
 import { CompareSchema, crossCheckCompare, type CompareConfig } from './compare-schema.ts';
+import { crossCheckEvolve, EvolveSchema, isEvolve, type EvolveConfig } from './evolve-schema.ts';
 import { ConfigSchema, crossCheck, resolveRuleParams, type Config } from './schema.ts';
+import { isRec, zodWording } from './zod-helpers.ts';
 
 /** A simulation config, or a comparison config (one with a "methods" key). */
 export type AnyConfig = Config | CompareConfig;
+/** What a config file can be: a simulation, a comparison, or an evolution (one with a "genome" key). */
+export type LoadedConfig = AnyConfig | EvolveConfig;
+
+export function isEvolveConfig(c: LoadedConfig): c is EvolveConfig {
+  return 'genome' in c;
+}
 
 export function isCompare(c: AnyConfig): c is CompareConfig {
   return 'methods' in c;
 }
 
-export function loadConfig(file: string, sets: string[] = []): AnyConfig {
+/** Config fields the CLI's own flags override; each was already checked as a flag. */
+export interface FlagOverrides {
+  backend?: string;
+  seed?: number;
+}
+
+/** A config of any kind: simulation, comparison or evolution. */
+export function loadAnyConfig(file: string, sets: string[] = [], flags: FlagOverrides = {}): LoadedConfig {
   const raw = parseJsonFile(file);
   for (const s of sets) applySet(raw, s);
+  // Flags win over the file and --set. They are not --set assignments: a config that is not an
+  // object is reported as such, never blamed on a flag or on a --set the user did not type.
+  if (isRec(raw)) for (const [key, v] of Object.entries(flags)) if (v !== undefined) raw[key] = v;
   return validateAny(raw, file);
 }
 
+/** A simulation or comparison config (`springtail run`). */
+export function loadConfig(file: string, sets: string[] = [], flags: FlagOverrides = {}): AnyConfig {
+  const c = loadAnyConfig(file, sets, flags);
+  if (isEvolveConfig(c)) throw new UserError(`${file} is an evolution config (it has a "genome"): run it with springtail evolve ${file}`);
+  return c;
+}
+
+/** An evolution config (`springtail evolve`). */
+export function loadEvolveConfig(file: string, sets: string[] = [], flags: FlagOverrides = {}): EvolveConfig {
+  const c = loadAnyConfig(file, sets, flags);
+  if (!isEvolveConfig(c)) throw new UserError(`${file} is not an evolution config (it has no "genome"): run it with springtail run ${file}`);
+  return c;
+}
+
 /** Validates an already-parsed config of either kind; `source` names it in the error message. */
-export function validateAny(raw: unknown, source = 'config'): AnyConfig {
+export function validateAny(raw: unknown, source = 'config'): LoadedConfig {
+  if (isEvolve(raw)) return validateEvolve(raw, source);
   return typeof raw === 'object' && raw !== null && 'methods' in raw ? validateCompare(raw, source) : validateConfig(raw, source);
 }
 
 /** Validates an already-parsed simulation config; `source` names it in the error message. */
 export function validateConfig(raw: unknown, source = 'config'): Config {
-  const result = ConfigSchema.safeParse(raw);
+  const result = ConfigSchema.safeParse(raw, { error: zodWording });
   const problems: Problem[] = [];
   if (!result.success) for (const issue of result.error.issues) problems.push(...issueProblems(ConfigSchema, issue, raw));
   problems.push(...crossCheck(raw, didYouMean));
@@ -34,8 +67,19 @@ export function validateConfig(raw: unknown, source = 'config'): Config {
   return resolveRuleParams(result.data!);
 }
 
+/** An evolution config (one with a "genome" key). */
+export function validateEvolve(raw: unknown, source = 'config'): EvolveConfig {
+  const result = EvolveSchema.safeParse(raw, { error: zodWording });
+  const problems: Problem[] = [];
+  if (!result.success) for (const issue of result.error.issues) problems.push(...issueProblems(EvolveSchema, issue, raw));
+  // the rule and the gene table are checked on a config that parsed
+  if (result.success) problems.push(...crossCheckEvolve(result.data));
+  report(problems, result.success, source);
+  return resolveRuleParams(result.data!);
+}
+
 export function validateCompare(raw: unknown, source = 'config'): CompareConfig {
-  const result = CompareSchema.safeParse(raw);
+  const result = CompareSchema.safeParse(raw, { error: zodWording });
   const problems: Problem[] = [];
   if (!result.success) for (const issue of result.error.issues) problems.push(...issueProblems(CompareSchema, issue, raw));
   // the task modules re-check some fields the schema already rejected: one message per field
@@ -67,16 +111,14 @@ function parseJsonFile(file: string): unknown {
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '') throw new UserError(`config file is empty: ${file}`);
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    // V8 does not always give a position, so locate the error with our own scanner.
-    const found = findJsonError(text);
-    const pos = found?.pos ?? text.length;
-    const { line, column } = lineColumn(text, pos);
-    const why = found?.message ?? (err as Error).message;
-    throw new UserError(`invalid JSON in ${file} at line ${line}, column ${column}: ${why}`);
+  // Scanned before JSON.parse: the scanner gives line and column for every error (V8 does not
+  // always) and bounds the nesting, which nothing after it (zod, messages) need then worry about.
+  const found = findJsonError(text);
+  if (found) {
+    const { line, column } = lineColumn(text, found.pos);
+    throw new UserError(`${found.tooDeep ? 'config' : 'invalid JSON in'} ${file} at line ${line}, column ${column}: ${found.message}`);
   }
+  return JSON.parse(text);
 }
 
 function lineColumn(text: string, pos: number): { line: number; column: number } {
@@ -91,72 +133,30 @@ function lineColumn(text: string, pos: number): { line: number; column: number }
   return { line, column: pos - start + 1 };
 }
 
-/** A strict JSON scanner used only to find where JSON.parse failed. */
-export function findJsonError(text: string): { pos: number; message: string } | undefined {
+/** The most nested objects and arrays a config may have; real ones have fewer than ten. */
+export const MAX_DEPTH = 64;
+
+export interface JsonError {
+  pos: number;
+  message: string;
+  /** Valid so far, but nested deeper than MAX_DEPTH. */
+  tooDeep?: true;
+}
+
+/**
+ * A strict JSON scanner: the first syntax error, or the first object or array nested deeper than
+ * MAX_DEPTH. Iterative (a stack of open containers), so any input scans in constant call stack.
+ */
+export function findJsonError(text: string): JsonError | undefined {
   let i = 0;
-  class Fail {
-    constructor(
-      readonly pos: number,
-      readonly message: string,
-    ) {}
-  }
-  const fail = (message: string, pos = i): never => {
-    throw new Fail(pos, i >= text.length ? 'unexpected end of file (truncated?)' : message);
-  };
+  const open: Array<'{' | '['> = [];
+  const fail = (message: string): JsonError => ({ pos: i, message: i >= text.length ? 'unexpected end of file (truncated?)' : message });
   const ws = () => {
     while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
   };
   const shown = () => (i < text.length ? JSON.stringify(text[i]) : 'end of file');
-  const value = (): void => {
-    ws();
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') return void i++;
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail(`expected a double-quoted property name, found ${shown()}`);
-        string();
-        ws();
-        if (text[i] !== ':') fail(`expected ':' after property name, found ${shown()}`);
-        i++;
-        value();
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') return void i++;
-        fail(`expected ',' or '}', found ${shown()}`);
-      }
-    } else if (c === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') return void i++;
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') return void i++;
-        fail(`expected ',' or ']', found ${shown()}`);
-      }
-    } else if (c === '"') string();
-    else if (c === '-' || (c >= '0' && c <= '9')) {
-      const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
-      if (!m) fail('invalid number');
-      i += m![0].length;
-    } else {
-      for (const lit of ['true', 'false', 'null']) {
-        if (text.startsWith(lit, i)) return void (i += lit.length);
-      }
-      fail(`unexpected ${shown()}`);
-    }
-  };
-  const string = () => {
+  const NUMBER = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+  const string = (): JsonError | undefined => {
     i++;
     while (i < text.length) {
       const c = text[i];
@@ -165,20 +165,67 @@ export function findJsonError(text: string): { pos: number; message: string } | 
         const e = text[i + 1];
         if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) i += 6;
         else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
-        else fail('bad escape in string');
-      } else if (c < ' ') fail('control character (e.g. a raw newline) in string');
+        else return fail('bad escape in string');
+      } else if (c < ' ') return fail('control character (e.g. a raw newline) in string');
       else i++;
     }
-    fail('unterminated string');
+    return fail('unterminated string');
   };
-  try {
-    value();
+  /** A property name and its colon, leaving i at the value. */
+  const key = (): JsonError | undefined => {
     ws();
-    if (i < text.length) fail(`unexpected ${shown()} after the end of the JSON value`);
-    return undefined;
-  } catch (e) {
-    if (e instanceof Fail) return { pos: e.pos, message: e.message };
-    throw e;
+    if (text[i] !== '"') return fail(`expected a double-quoted property name, found ${shown()}`);
+    const bad = string();
+    if (bad) return bad;
+    ws();
+    if (text[i] !== ':') return fail(`expected ':' after property name, found ${shown()}`);
+    i++;
+  };
+  for (;;) {
+    // a value starts here
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      if (open.length === MAX_DEPTH) return { pos: i, message: `nested deeper than ${MAX_DEPTH} levels of objects and arrays`, tooDeep: true };
+      open.push(c);
+      i++;
+      ws();
+      if (text[i] !== (c === '{' ? '}' : ']')) {
+        const bad = c === '{' ? key() : undefined;
+        if (bad) return bad;
+        continue;
+      }
+      open.pop();
+      i++;
+    } else if (c === '"') {
+      const bad = string();
+      if (bad) return bad;
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      NUMBER.lastIndex = i;
+      if (!NUMBER.test(text)) return fail('invalid number');
+      i = NUMBER.lastIndex;
+    } else {
+      const lit = ['true', 'false', 'null'].find((l) => text.startsWith(l, i));
+      if (lit === undefined) return fail(`unexpected ${shown()}`);
+      i += lit.length;
+    }
+    // a value ended: close the containers it ends, up to the next entry or the end of the text
+    for (;;) {
+      ws();
+      const top = open.at(-1);
+      if (top === undefined) return i < text.length ? fail(`unexpected ${shown()} after the end of the JSON value`) : undefined;
+      const close = top === '{' ? '}' : ']';
+      if (text[i] === close) {
+        open.pop();
+        i++;
+        continue;
+      }
+      if (text[i] !== ',') return fail(`expected ',' or '${close}', found ${shown()}`);
+      i++;
+      const bad = top === '{' ? key() : undefined;
+      if (bad) return bad;
+      break;
+    }
   }
 }
 
@@ -190,12 +237,9 @@ export function applySet(root: unknown, assignment: string): void {
   if (eq <= 0) throw new UserError(`--set ${assignment}: expected path=value (e.g. network.layers.1.size=32)`);
   const path = assignment.slice(0, eq).trim();
   const text = assignment.slice(eq + 1);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    value = text;
-  }
+  const notJson = findJsonError(text);
+  if (notJson?.tooDeep) throw new UserError(`--set ${path}=...: the value is ${notJson.message}`);
+  const value: unknown = notJson ? text : JSON.parse(text);
   const parts = path.split('.');
   if (parts.some((p) => p === '')) throw new UserError(`--set ${assignment}: empty segment in path "${path}"`);
   let node: unknown = root;

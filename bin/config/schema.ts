@@ -2,9 +2,10 @@
 import * as z from 'zod';
 import { builtinRules } from '../../rules/index.ts';
 import { compileRule, RuleError } from '../../sim/compiler/compile.ts';
+import { F32_MAX, isF32 } from '../../sim/compiler/parse.ts';
 import type { RuleDef } from '../../sim/compiler/rule.ts';
 import type { Problem } from '../errors.ts';
-import { finite, int, isInt, isRec, list, name, NAME_RE, nonNegative, obj, oneOf, positive, sign, unitInterval, variants, type Rec } from './zod-helpers.ts';
+import { finite, int, isInt, isRec, list, name, NAME_RE, nonNegative, obj, oneOf, positive, seed, sign, unitInterval, variants, type Rec } from './zod-helpers.ts';
 
 const Soma = obj({
   // kwta and softmax act on the layer's neurons of one organism together (sim/README.md)
@@ -28,13 +29,21 @@ const Layer = obj({
     eta: nonNegative(),
     target: finite(),
   }).optional(),
+  /** 3D position per neuron (default: a grid in the plane z = the layer's index). */
+  pos: z.array(z.tuple([finite(), finite(), finite()], { error: '[x, y, z] of finite numbers' }), { error: 'array of [x, y, z] positions' }).optional(),
 });
 
 const Connect = variants(
-  ['full', 'fanIn', 'prob', 'oneToOne'],
+  ['full', 'fanIn', 'prob', 'oneToOne', 'list'],
   [
     obj({ kind: z.literal('full') }),
     obj({ kind: z.literal('oneToOne') }),
+    // explicit synapses [pre in from, post in to] (e.g. an evolved organism written out), weights optional
+    obj({
+      kind: z.literal('list'),
+      pairs: z.array(z.tuple([int(0), int(0)], { error: '[pre, post] pair of integers >= 0' }), { error: 'array of [pre, post] pairs' }),
+      w: z.array(finite(), { error: 'array of finite numbers' }).optional(),
+    }),
     obj({ kind: z.literal('fanIn'), k: int(1) }),
     obj({
       kind: z.literal('prob'),
@@ -112,7 +121,7 @@ export const Plasticity = obj({
 
 export const ConfigSchema = obj({
   name: name(),
-  seed: int(0).default(1),
+  seed: seed().default(1),
   backend: oneOf(['cpu', 'webgpu', 'auto']).default('auto'),
   steps: int(1),
   chunk: int(1, 1000).default(50),
@@ -163,6 +172,9 @@ export function crossCheck(raw: unknown, suggest: (word: string, options: string
       if (f === 'kwta' && k === undefined) out.push({ path: at, value: k, expected: `integer 1..${isInt(l.size) ? l.size : 'size'} (soma "kwta" needs k)` });
       else if (f === 'kwta' && isInt(k) && isInt(l.size) && k > l.size) out.push({ path: at, value: k, expected: `integer 1..${l.size} (at most the layer size ${l.size})` });
       else if (f !== 'kwta' && k !== undefined) out.push({ path: at, value: k, expected: `no k: k is only for soma "kwta" (f is ${JSON.stringify(f ?? 'relu')})` });
+    });
+    layers.forEach((l, i) => {
+      if (isRec(l) && Array.isArray(l.pos) && isInt(l.size) && l.pos.length !== l.size) out.push({ path: `network.layers[${i}].pos`, value: `${l.pos.length} positions`, expected: `one [x, y, z] per neuron (${l.size})` });
     });
     const inputs = layers.filter((l) => isRec(l) && l.role === 'input');
     const roles = layers.map((l) => (isRec(l) ? l.role : undefined));
@@ -239,6 +251,12 @@ export function crossCheck(raw: unknown, suggest: (word: string, options: string
         expected: `layers of the same size for oneToOne ("${p.from}" has ${source.size}, "${p.to}" ${target.size})`,
       });
     }
+    if (isRec(p.connect) && p.connect.kind === 'list' && Array.isArray(p.connect.pairs) && source && target && isInt(source.size) && isInt(target.size)) {
+      const pairs = p.connect.pairs;
+      const bad = pairs.findIndex((q) => Array.isArray(q) && isInt(q[0]) && isInt(q[1]) && (q[0] >= (source.size as number) || q[1] >= (target.size as number)));
+      if (bad >= 0) out.push({ path: `${at}.connect.pairs[${bad}]`, value: pairs[bad], expected: `[pre 0..${source.size - 1}, post 0..${target.size - 1}] (layers "${p.from}" and "${p.to}")` });
+      if (Array.isArray(p.connect.w) && p.connect.w.length !== pairs.length) out.push({ path: `${at}.connect.w`, value: `${p.connect.w.length} weights`, expected: `one weight per pair (${pairs.length})` });
+    }
     if (isRec(p.init) && typeof p.init.min === 'number' && typeof p.init.max === 'number' && p.init.min > p.init.max) {
       out.push({ path: `${at}.init`, value: p.init, expected: 'min <= max' });
     }
@@ -264,7 +282,8 @@ function checkRule(rule: Rec, suggest: (word: string, options: string[]) => stri
   const out: Problem[] = [];
   if (typeof rule.name !== 'string') return out;
   const known = Object.keys(builtinRules);
-  let specs: Record<string, ParamSpec> | undefined;
+  // a Map: a user's param name (`constructor`) is never found on Object.prototype
+  let specs: Map<string, ParamSpec> | undefined;
   let whose: string;
   if (rule.define !== undefined) {
     whose = `the rule "${rule.name}" defined in rule.define`;
@@ -276,23 +295,23 @@ function checkRule(rule: Rec, suggest: (word: string, options: string[]) => stri
     if (isRec(rule.define)) {
       out.push(...checkDefine(String(rule.name), rule.define));
       if (isRec(rule.define.params)) {
-        specs = {};
+        specs = new Map();
         for (const [k, p] of Object.entries(rule.define.params)) {
-          specs[k] = isRec(p) ? { min: typeof p.min === 'number' ? p.min : undefined, max: typeof p.max === 'number' ? p.max : undefined } : {};
+          specs.set(k, isRec(p) ? { min: typeof p.min === 'number' ? p.min : undefined, max: typeof p.max === 'number' ? p.max : undefined } : {});
         }
-      } else if (rule.define.params === undefined) specs = {};
+      } else if (rule.define.params === undefined) specs = new Map();
     }
   } else {
     whose = `rule "${rule.name}"`;
     const def = Object.hasOwn(builtinRules, rule.name) ? builtinRules[rule.name] : undefined;
     if (!def) {
       out.push({ path: 'rule.name', value: rule.name, expected: `a known rule: ${list(known)}${suggest(rule.name, known)} (or define one under rule.define)` });
-    } else specs = def.params;
+    } else specs = new Map(Object.entries(def.params));
   }
   if (specs && isRec(rule.params)) {
-    const allowed = Object.keys(specs);
+    const allowed = [...specs.keys()];
     for (const [k, v] of Object.entries(rule.params)) {
-      const spec = Object.hasOwn(specs, k) ? specs[k] : undefined;
+      const spec = specs.get(k);
       if (!spec) {
         out.push({
           path: `rule.params.${k}`,
@@ -301,10 +320,34 @@ function checkRule(rule: Rec, suggest: (word: string, options: string[]) => stri
         });
       } else if (typeof v === 'number' && ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max))) {
         out.push({ path: `rule.params.${k}`, value: v, expected: `number in [${spec.min ?? '-inf'}, ${spec.max ?? 'inf'}]` });
+      } else if (typeof v === 'number' && !isF32(v)) {
+        out.push({ path: `rule.params.${k}`, value: v, expected: F32_EXPECTED });
+      }
+    }
+  }
+  // the definition's own checks compiled it with its defaults; the config's values can still
+  // make a constant part of an expression overflow
+  if (out.length === 0 && specs && isRec(rule.params) && Object.values(rule.params).every((v) => typeof v === 'number')) {
+    const define = rule.define === undefined ? undefined : RuleDefine.safeParse(rule.define);
+    const def: RuleDef | undefined = define === undefined ? builtinRules[rule.name] : define.success ? { name: rule.name, ...define.data } : undefined;
+    if (def) {
+      try {
+        compileRule(def, rule.params as Record<string, number>);
+      } catch (e) {
+        if (!(e instanceof RuleError)) throw e;
+        out.push({ path: 'rule.params', value: undefined, expected: '', message: stripRuleName(e.message, rule.name) });
       }
     }
   }
   return out;
+}
+
+const F32_EXPECTED = `number of magnitude at most ${F32_MAX} (the backends compute in f32)`;
+
+/** The compiler's message without the `rule "name": ` prefix that the path replaces. */
+function stripRuleName(m: string, ruleName: string): string {
+  const prefix = `rule "${ruleName}": `;
+  return m.startsWith(prefix) ? m.slice(prefix.length) : m;
 }
 
 /**
@@ -315,11 +358,11 @@ function checkRule(rule: Rec, suggest: (word: string, options: string[]) => stri
 function checkDefine(ruleName: string, d: Rec): Problem[] {
   const out: Problem[] = [];
   const at = 'rule.define';
-  // `__proto__` would set the prototype of the objects the compiler builds instead of a key
+  // the one name a parsed config cannot carry: an object's `__proto__` key is dropped or sets its prototype
   for (const kind of ['params', 'slots', 'terms'] as const) {
     const group = d[kind];
     if (isRec(group) && Object.hasOwn(group, '__proto__')) {
-      out.push({ path: `${at}.${kind}.__proto__`, value: undefined, expected: '', message: 'name not allowed' });
+      out.push({ path: `${at}.${kind}.__proto__`, value: undefined, expected: '', message: "'__proto__' is not allowed as a name (a JavaScript object cannot keep it as a key)" });
     }
   }
   if (out.length) return out;
@@ -327,7 +370,10 @@ function checkDefine(ruleName: string, d: Rec): Problem[] {
   if (isRec(d.params)) {
     for (const [k, p] of Object.entries(d.params)) {
       const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-      const dflt = isRec(p) ? num(p.default) : undefined;
+      if (isRec(p) && typeof p.default === 'number' && Number.isFinite(p.default) && !isF32(p.default)) {
+        out.push({ path: `${at}.params.${k}.default`, value: p.default, expected: F32_EXPECTED });
+      }
+      const dflt = isRec(p) && typeof p.default === 'number' && isF32(p.default) ? p.default : undefined;
       const min = isRec(p) ? num(p.min) : undefined;
       const max = isRec(p) ? num(p.max) : undefined;
       params[k] = { default: dflt ?? 0 };
@@ -336,6 +382,13 @@ function checkDefine(ruleName: string, d: Rec): Problem[] {
       } else if (dflt !== undefined && ((min !== undefined && dflt < min) || (max !== undefined && dflt > max))) {
         out.push({ path: `${at}.params.${k}.default`, value: dflt, expected: `number in [${min ?? '-inf'}, ${max ?? 'inf'}] (the parameter's min and max)` });
       }
+    }
+  }
+  for (const kind of ['slots', 'terms'] as const) {
+    const group = d[kind];
+    if (!isRec(group)) continue;
+    for (const [n, v] of Object.entries(group)) {
+      if (isRec(v) && typeof v.init === 'number' && Number.isFinite(v.init) && !isF32(v.init)) out.push({ path: `${at}.${kind}.${n}.init`, value: v.init, expected: F32_EXPECTED });
     }
   }
   const states = (v: unknown) => (isRec(v) ? Object.keys(v) : []);
@@ -350,9 +403,7 @@ function checkDefine(ruleName: string, d: Rec): Problem[] {
       return true;
     } catch (e) {
       if (!(e instanceof RuleError)) throw e;
-      let m = e.message;
-      const prefix = `rule "${ruleName}": `;
-      if (m.startsWith(prefix)) m = m.slice(prefix.length);
+      let m = stripRuleName(e.message, ruleName);
       if (label && m.startsWith(`${label}, `)) m = m.slice(label.length + 2);
       out.push({ path, value: undefined, expected: '', message: m });
       return false;

@@ -4,11 +4,15 @@ import * as z from 'zod';
 
 export const NAME_RE = /^[A-Za-z0-9._-]+$/;
 
+/** Seeds are 32-bit: the random streams use `seed >>> 0`, so a larger one would alias a smaller. */
+export const SEED_MAX = 2 ** 32 - 1;
+
 export const int = (min: number, max?: number) => {
   const d = max === undefined ? `integer >= ${min}` : `integer ${min}..${max}`;
   const s = z.int({ error: d }).min(min, { error: d });
   return max === undefined ? s : s.max(max, { error: d });
 };
+export const seed = () => int(0, SEED_MAX);
 export const finite = () => z.number({ error: 'finite number' });
 export const nonNegative = () => z.number({ error: 'number >= 0' }).min(0, { error: 'number >= 0' });
 export const positive = () => z.number({ error: 'number > 0' }).gt(0, { error: 'number > 0' });
@@ -28,6 +32,48 @@ export const variants = <const T extends readonly [z.ZodObject, ...z.ZodObject[]
     error: (iss) =>
       iss.code === 'invalid_union' && iss.path?.length ? kinds.map((k) => JSON.stringify(k)).join(' | ') : 'object',
   });
+
+const TYPE_WORDS: Record<string, string> = { int: 'integer', tuple: 'array', record: 'object', nonoptional: 'a value' };
+const listed = (values: readonly unknown[]) => values.map((v) => (typeof v === 'bigint' ? `${v}` : JSON.stringify(v))).join(' | ');
+
+/**
+ * The "expected" text of a zod issue whose schema carries none of its own (a schema's own text
+ * outranks this map): passed to every safeParse, so that zod's wording ("Invalid input: expected
+ * number, received string") never reaches a message. Covers every issue code zod has.
+ */
+export const zodWording = (iss: z.core.$ZodRawIssue): string => {
+  switch (iss.code) {
+    case 'invalid_type':
+      return TYPE_WORDS[iss.expected] ?? iss.expected;
+    case 'too_small':
+    case 'too_big': {
+      const small = iss.code === 'too_small';
+      const bound = small ? iss.minimum : iss.maximum;
+      const inclusive = iss.inclusive !== false;
+      if (iss.origin === 'number' || iss.origin === 'int' || iss.origin === 'bigint') {
+        return `${iss.origin === 'int' ? 'integer' : 'number'} ${small ? (inclusive ? '>=' : '>') : inclusive ? '<=' : '<'} ${bound}`;
+      }
+      const unit = iss.origin === 'string' ? 'characters' : 'items';
+      return `${iss.origin} of ${iss.exact ? 'exactly' : small ? 'at least' : 'at most'} ${bound} ${unit}`;
+    }
+    case 'invalid_value':
+      return listed(iss.values);
+    case 'invalid_format':
+      return iss.format === 'regex' && typeof iss.pattern === 'string' ? `string matching ${iss.pattern}` : `string in ${iss.format} format`;
+    case 'not_multiple_of':
+      return `a multiple of ${iss.divisor}`;
+    case 'unrecognized_keys':
+      return 'no other keys';
+    case 'invalid_union':
+      return 'one of the allowed forms';
+    case 'invalid_key':
+      return `a valid ${iss.origin} key`;
+    case 'invalid_element':
+      return `valid ${iss.origin} elements`;
+    default: // 'custom', and any code a later zod adds
+      return 'a valid value';
+  }
+};
 
 // For cross-field checks, which run on the raw (pre-zod) object.
 export type Rec = Record<string, unknown>;

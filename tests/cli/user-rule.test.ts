@@ -49,6 +49,25 @@ describe('rule.define: valid definitions', () => {
     expect(validateConfig(JSON.parse(JSON.stringify(c)))).toEqual(c);
   });
 
+  test('names of Object.prototype are ordinary names of params, slots and terms; a rule may be called constructor', () => {
+    const c = validateConfig(
+      edited((c) => {
+        c.rule = {
+          name: 'constructor',
+          params: { toString: 0.01 },
+          define: {
+            params: { toString: { default: 0.002, min: 0 } },
+            slots: { valueOf: { init: 0, update: 'valueOf + 0.5 * (pre - valueOf)' } },
+            terms: { hasOwnProperty: { init: 0, update: 'hasOwnProperty + 0.1 * (post - hasOwnProperty)' } },
+            update: 'toString * post * (valueOf - hasOwnProperty * w)',
+          },
+        };
+      }),
+    );
+    expect(c.rule.params).toEqual({ toString: 0.01 });
+    expect(Object.keys(ruleDef(c).slots ?? {})).toEqual(['valueOf']);
+  });
+
   test('terms, contribution, segment, and a definition without params', () => {
     const c = validateConfig(
       edited((c) => {
@@ -107,7 +126,23 @@ describe('rule.define: problems are reported at their path', () => {
     ['slot named like a context variable', (c) => (c.rule.define.slots.pre = { init: 0, update: '0' }), /at rule\.define\.slots\.pre: state name 'pre' is not allowed/],
     ['slot named like a param', (c) => (c.rule.define.slots.eta = { init: 0, update: '0' }), /at rule\.define\.slots\.eta: state name 'eta' is not allowed/],
     ['term named like a slot', (c) => (c.rule.define.terms = { e: { init: 0, update: '0' } }), /at rule\.define\.terms\.e: name 'e' is already a slot/],
-    ['a __proto__ param', (c) => (c.rule.define.params = JSON.parse('{"__proto__": {"default": 1}}')), /at rule\.define\.params\.__proto__: name not allowed/],
+    ['a __proto__ param', (c) => (c.rule.define.params = JSON.parse('{"__proto__": {"default": 1}}')), /at rule\.define\.params\.__proto__: '__proto__' is not allowed as a name/],
+    // issue 9: names of Object.prototype, literals outside f32, nesting and length
+    ['Object.prototype name as an identifier', (c) => (c.rule.define.update = 'constructor * pre'), /at rule\.define\.update: column 1: unknown identifier 'constructor'; allowed here/],
+    ['Object.prototype name as a function', (c) => (c.rule.define.update = 'toString(pre)'), /at rule\.define\.update: column 1: unsupported function 'toString' \(supported: exp,/],
+    ['a literal above f32', (c) => (c.rule.define.update = 'pre * 1e39'), /at rule\.define\.update: column 7: the number 1e39 does not fit in f32/],
+    ['a literal above f64', (c) => (c.rule.define.slots.e.update = '1e309 + e'), /at rule\.define\.slots\.e\.update: column 1: the number 1e309 does not fit in f32/],
+    ['a constant part that overflows', (c) => (c.rule.define.contribution = 'w * pre * exp(100)'), /at rule\.define\.contribution: column 11: this constant part evaluates to Infinity/],
+    ['a param default above f32', (c) => (c.rule.define.params.eta = { default: 1e39 }), /at rule\.define\.params\.eta\.default: got 1e\+39, expected number of magnitude at most 3\.4028234663852886e\+38/],
+    ['a slot init above f32', (c) => (c.rule.define.slots.e.init = -1e39), /at rule\.define\.slots\.e\.init: got -1e\+39, expected number of magnitude at most/],
+    [
+      'a param value that makes a constant overflow',
+      (c) => Object.assign(c.rule, { params: { eta: 1e30 }, define: { ...c.rule.define, params: { ...c.rule.define.params, eta: { default: 1 } }, update: 'eta * 1e10 * pre' } }),
+      /at rule\.params: update, column 5: this constant part evaluates to Infinity \(with the parameters' values\)/,
+    ],
+    ['10,000 nested parentheses', (c) => (c.rule.define.update = `${'('.repeat(10_000)}pre${')'.repeat(10_000)}`), /at rule\.define\.update: column 4097: the expression is 20003 characters long, more than the 4096 allowed/],
+    ['nested too deeply', (c) => (c.rule.define.segment = `${'-'.repeat(40)}v`), /at rule\.define\.segment: column 33: nested more than 32 levels deep/],
+    ['a sum too long', (c) => (c.rule.define.update = Array(300).fill('w').join('+')), /at rule\.define\.update: column 512: more than 255 operations deep/],
     ['unknown key in define', (c) => (c.rule.define.updat = 'w'), /at rule\.define\.updat: unknown key; did you mean "update"\?/],
     ['unknown key in a slot', (c) => (c.rule.define.slots.e.inti = 0), /at rule\.define\.slots\.e\.inti: unknown key; did you mean "init"\?/],
     ['define not an object', (c) => (c.rule.define = 'oja'), /at rule\.define: got "oja", expected object/],
@@ -179,6 +214,23 @@ describe.concurrent('springtail with a rule defined in the config', () => {
       expect(r.stderr).toContain("at rule.define.update: column 7: unknown identifier 'pst' (did you mean 'post'?)");
       expect(r.stderr).not.toMatch(STACK);
     }
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  test('hostile expressions given by --set: exit 2 naming the field, no stack trace, no run directory', async () => {
+    const dir = join(tmp(), 'run');
+    const cases: Array<[string[], string]> = [
+      [['validate', EXAMPLE, '--set', 'rule.define.update=constructor * pre'], "at rule.define.update: column 1: unknown identifier 'constructor'"],
+      [['validate', EXAMPLE, '--set', 'rule.define.update=1e309 * pre'], 'at rule.define.update: column 1: the number 1e309 does not fit in f32'],
+      [['run', EXAMPLE, '--backend', 'cpu', '--out', dir, '--set', 'rule.define.update=1e39 * pre'], 'at rule.define.update: column 1: the number 1e39 does not fit in f32'],
+      [['validate', EXAMPLE, '--set', `rule.define.update=${'pre+'.repeat(25_000)}pre`], 'at rule.define.update: column 4097: the expression is 100003 characters long'],
+    ];
+    const results = await Promise.all(cases.map(([args]) => springtail(args)));
+    results.forEach((r, i) => {
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(cases[i][1]);
+      expect(r.stderr).not.toMatch(STACK);
+    });
     expect(existsSync(dir)).toBe(false);
   });
 

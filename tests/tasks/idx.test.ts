@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { MAX_COUNT } from '../../sim/tensor.ts';
 import { afterAll, describe, expect, test } from 'vitest';
 import { IdxError, readIdxImages, readIdxLabels, readIdxPair } from '../../tasks/idx.ts';
 
@@ -92,4 +93,64 @@ describe('every problem names the file and the byte offset', () => {
     const p = file('two-labels', idx(0x801, [2], [1, 2]));
     fails(() => readIdxPair(images, p), p, 4, new RegExp(`count 2 at byte 4 does not match the 3 images in ${images} \\(count at byte 4\\)`));
   });
+});
+
+describe('the header bounds what is read', () => {
+  test('rows and cols other than the shape asked for, before any pixel is read', () => {
+    fails(() => readIdxImages(images, [28, 28]), images, 8, /: rows 2 at byte 8: images are 2×2, expected 28×28$/);
+    const p = file('28x27', idx(0x803, [1, 28, 27], []));
+    fails(() => readIdxImages(p, [28, 28]), p, 12, /: cols 27 at byte 12: images are 28×27, expected 28×28$/);
+    fails(() => readIdxPair(p, labels, [28, 28]), p, 12, /cols 27 at byte 12/);
+  });
+  test('a header declaring more than memory holds is refused at its count', () => {
+    const p = file('huge', idx(0x803, [MAX_COUNT, 28, 28], pixels));
+    fails(() => readIdxImages(p), p, 4, /: header declares 4294967295 × 28 × 28 = \d+ bytes of pixels, which need [\d.]+ GiB of memory, more than/);
+    const q = file('huge.gz', gzipSync(idx(0x801, [MAX_COUNT], [1, 2])));
+    fails(() => readIdxLabels(q), q, 4, /header declares 4294967295 = 4294967295 bytes of labels/);
+  });
+  test('a gzip bomb is stopped as soon as it expands beyond its header, fast', () => {
+    // 10 images declared; then ~5 MB of gzip members of 64 MiB of zeros each: ~5 GB expanded
+    const zeros = gzipSync(Buffer.alloc(64 * 2 ** 20), { level: 9 });
+    const members = [gzipSync(idx(0x803, [10, 28, 28], []))];
+    for (let n = 0; n < 5e6; n += zeros.length) members.push(zeros);
+    const p = file('bomb-idx3-ubyte.gz', Buffer.concat(members));
+    const t0 = performance.now();
+    fails(() => readIdxImages(p), p, 16 + 7840, /: gzip stream expands beyond the 7856 bytes its IDX header declares \(10 × 28 × 28 pixels from byte 16\); stopped at byte 7856$/);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+  test('a gzip file far larger than any gzip of what its header declares', () => {
+    // valid: the data, then 2 MiB of empty gzip members
+    const empty = gzipSync(Buffer.alloc(0));
+    const p = file('padded.gz', Buffer.concat([gzipSync(idx(0x801, [3], [1, 2, 3])), ...Array.from({ length: 2 ** 21 / empty.length }, () => empty)]));
+    fails(() => readIdxLabels(p), p, 11 + 1 + 2 ** 20, /: gzip file of \d+ bytes is larger than any gzip of the 11 bytes its IDX header declares \(3 labels\); not read beyond byte 1048588$/);
+  });
+  test('a truncated gzip stream is reported by where its data ends', () => {
+    const whole = gzipSync(idx(0x803, [3, 100, 100], Array.from({ length: 30000 }, (_, i) => (i * 7919) % 251)));
+    const p = file('cut.gz', whole.subarray(0, Math.floor(whole.length / 2)));
+    let err: unknown;
+    try {
+      readIdxImages(p);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(IdxError);
+    expect((err as IdxError).message).toMatch(/: expected 30000 bytes of pixels from byte 16, file ends at byte \d+$/);
+    expect((err as IdxError).offset).toBeGreaterThan(16);
+    expect((err as IdxError).offset).toBeLessThan(30016);
+  });
+  test('a corrupt gzip stream is called corrupt', () => {
+    const gz = gzipSync(idx(0x801, [3], [1, 2, 3]));
+    gz[3] = 0xff; // reserved flag bits
+    const p = file('corrupt.gz', gz);
+    fails(() => readIdxLabels(p), p, 0, /gzip stream starting at byte 0 is corrupt/);
+  });
+});
+
+describe('only regular files are read', () => {
+  test('a directory named like an IDX file', () => {
+    const p = join(dir, 'dir-idx3-ubyte');
+    mkdirSync(p);
+    fails(() => readIdxImages(p), p, 0, /: is a directory, not a regular file \(nothing read\)$/);
+  });
+  // a FIFO would block the test's own thread on the unfixed reader: tests/tasks/mnist.test.ts runs it in the CLI
 });

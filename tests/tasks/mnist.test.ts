@@ -1,10 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, test } from 'vitest';
 import { IdxError } from '../../tasks/idx.ts';
 import { fewshot, rows } from '../../tasks/metrics.ts';
-import { makeMnist } from '../../tasks/mnist.ts';
+import { makeMnist, validateMnist } from '../../tasks/mnist.ts';
+import { ROOT } from '../spawn-cli.ts';
 
 /** FNV-1a over a sample's float bits, to compare samples as a multiset. */
 function key(x: Float32Array, i: number, dim: number): number {
@@ -123,4 +126,82 @@ describe('IDX directory', () => {
     for (let i = 0; i < 15; i++) expect(testKeys.has(key(t.test.x, i, 784))).toBe(true);
     expect(() => makeMnist({ source: { idxDir: dir }, train: 40, test: 21 }, 1)).toThrow(/40 train and 20 test digits/);
   });
+});
+
+describe('IDX sources that are not what they claim', () => {
+  const base = mkdtempSync(join(tmpdir(), 'springtail-mnist-bad-'));
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+  let k = 0;
+  /** A fresh directory with these files: name → content, or 'fifo'. */
+  function dirWith(files: Record<string, Buffer | 'fifo'>): string {
+    const d = join(base, `d${k++}`);
+    mkdirSync(d);
+    for (const [name, content] of Object.entries(files)) {
+      if (content === 'fifo') expect(spawnSync('mkfifo', [join(d, name)]).status).toBe(0);
+      else writeFileSync(join(d, name), content);
+    }
+    return d;
+  }
+  const idx = (magic: number, dims: number[], bytes = 0) => {
+    const b = Buffer.alloc(4 + 4 * dims.length + bytes);
+    b.writeUInt32BE(magic, 0);
+    dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
+    return b;
+  };
+  const labels = idx(0x801, [10], 10);
+
+  test('images that are not 28×28: an IdxError at the byte of rows or cols', () => {
+    const d = dirWith({ 'train-images-idx3-ubyte': idx(0x803, [10, 28, 27], 10 * 28 * 27), 'train-labels-idx1-ubyte': labels });
+    expect(() => makeMnist({ source: { idxDir: d }, train: 5, test: 5 }, 1)).toThrow(IdxError);
+    expect(() => makeMnist({ source: { idxDir: d }, train: 5, test: 5 }, 1)).toThrow(/train-images-idx3-ubyte: cols 27 at byte 12: images are 28×27, expected 28×28$/);
+  });
+
+  test('an empty idxDir is not the working directory', () => {
+    expect(validateMnist({ source: { idxDir: '' } })).toEqual([{ path: 'source.idxDir', value: '', expected: 'a directory path holding the IDX files (not empty)' }]);
+    expect(() => makeMnist({ source: { idxDir: '' } }, 1)).toThrow(/^mnist: source\.idxDir = "": expected a directory path/);
+    expect(validateMnist({ source: { idxDir: join(base, 'nope') } })[0].expected).toMatch(/no such directory/);
+    expect(validateMnist({ source: { idxDir: join(ROOT, 'package.json') } })[0].expected).toMatch(/not a directory/);
+    expect(validateMnist({ source: 'npm' })).toEqual([]);
+  });
+
+  // through the binary, in a child with a time limit: a reader that blocks would hang this thread
+  const config = (idxDir: string) => {
+    const file = join(base, `c${k++}.json`);
+    writeFileSync(file, JSON.stringify({ name: 'idx-check', backend: 'cpu', task: { kind: 'mnist', source: { idxDir }, train: 5, test: 5 }, methods: [{ kind: 'pixels' }], metrics: ['knn_acc'] }));
+    return file;
+  };
+  const run = (args: string[]) => {
+    const r = spawnSync(process.execPath, ['bin/springtail.js', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
+    return { code: r.status, stderr: r.stderr };
+  };
+  const STACK = /^\s+at .*(\(|file:\/\/|node:).*:\d+/m;
+
+  test('a FIFO named like an IDX file is refused at once, not read', () => {
+    const d = dirWith({ 'train-images-idx3-ubyte': 'fifo', 'train-labels-idx1-ubyte': labels });
+    const out = join(base, 'out-fifo');
+    const r = run(['run', config(d), '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`springtail: task mnist: ${join(d, 'train-images-idx3-ubyte')}: is a FIFO (named pipe), not a regular file (nothing read)`);
+    expect(r.stderr).not.toMatch(STACK);
+    expect(existsSync(out)).toBe(false);
+  }, 70_000);
+
+  test('a gzip bomb is refused for expanding beyond its header, not called corrupt', () => {
+    // MNIST's own train count declared, then ~5 MB of gzip members of 64 MiB of zeros each (~5 GB)
+    const zeros = gzipSync(Buffer.alloc(64 * 2 ** 20), { level: 9 });
+    const members = [gzipSync(idx(0x803, [60000, 28, 28]))];
+    for (let n = 0; n < 5e6; n += zeros.length) members.push(zeros);
+    const d = dirWith({ 'train-images-idx3-ubyte.gz': Buffer.concat(members), 'train-labels-idx1-ubyte': labels });
+    const r = run(['run', config(d), '--out', join(base, 'out-bomb')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(': gzip stream expands beyond the 47040016 bytes its IDX header declares (60000 × 28 × 28 pixels from byte 16); stopped at byte 47040016');
+    expect(r.stderr).not.toMatch(/corrupt/);
+    expect(r.stderr).not.toMatch(STACK);
+  }, 70_000);
+
+  test('idxDir "" is a config problem at task.source.idxDir', () => {
+    const r = run(['validate', config('')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^ {2}at task\.source\.idxDir: got "", expected a directory path holding the IDX files \(not empty\)$/m);
+  }, 70_000);
 });
