@@ -35,6 +35,12 @@ export interface BackendInit {
    * state read from another backend; w and θ come from the tensor). Layouts as in NetworkState.
    */
   initial?: { slots?: Float32Array; terms?: Float32Array; a?: Float32Array };
+  /**
+   * Values of the rule's per-organism parameters (`rule.orgParamNames`, compileRule's
+   * `perOrganism`), organism-major: orgParams[o * P + k] for parameter k of organism o. Stored and
+   * read as f32. Absent: every organism uses the rule's value (`rule.params`).
+   */
+  orgParams?: Float32Array;
 }
 
 /** Checks `initial`'s lengths against the network and the rule; throws naming the field. */
@@ -45,6 +51,21 @@ export function checkInitial(init: BackendInit, N: number, S: number): void {
     const x = init.initial?.[k];
     if (x && x.length !== want[k]) throw new Error(`initial.${k} holds ${x.length} values, expected ${want[k]} (${what[k]} of rule "${init.rule.name}")`);
   }
+}
+
+/**
+ * The per-organism parameter block (organisms × rule.orgParamNames, organism-major) that backends
+ * load: `init.orgParams` checked, or the rule's values for every organism. Throws naming the field.
+ */
+export function orgParamValues(init: BackendInit): Float32Array {
+  const names = init.rule.orgParamNames;
+  const O = init.tensor.organisms;
+  const given = init.orgParams;
+  if (!given) return Float32Array.from({ length: O * names.length }, (_, i) => init.rule.params[names[i % names.length]]);
+  if (given.length !== O * names.length) throw new Error(`orgParams holds ${given.length} values, expected ${O * names.length} (${O} organisms × ${names.length} per-organism parameters${names.length ? ` ${names.join(', ')}` : ''} of rule "${init.rule.name}")`);
+  const bad = given.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) throw new Error(`orgParams[${bad}] (organism ${Math.floor(bad / names.length)}, parameter '${names[bad % names.length]}') is ${given[bad]}, not a finite number`);
+  return given;
 }
 
 export interface ChunkResult {

@@ -4,7 +4,7 @@
 // the result is bit-identical for any thread count.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type Backend, type BackendInit, type ChunkResult, checkInitial, type NetworkState, type Recording } from '../backend.ts';
+import { type Backend, type BackendInit, type ChunkResult, checkInitial, type NetworkState, orgParamValues, type Recording } from '../backend.ts';
 import { allExcitatory, neuronCount, ROLE, synapseCount } from '../tensor.ts';
 import { kernelSource } from './kernelSource.ts';
 import { fill, type Layout, makeLayout, views, type Views } from './layout.ts';
@@ -34,10 +34,11 @@ export async function createCpuBackend(init: BackendInit): Promise<Backend> {
   const { tensor, rule, plasticity } = init;
   const rec = init.record ?? { every: 0, capacity: 0 };
   checkInitial(init, neuronCount(tensor), synapseCount(tensor));
+  const orgParams = orgParamValues(init);
   const layout = makeLayout(tensor, rule, init.maxChunk, rec.capacity);
   const memory = new WebAssembly.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
   const v = views(memory.buffer, layout);
-  fill(v, tensor, rule, layout, init.initial);
+  fill(v, tensor, rule, layout, init.initial, orgParams);
   // rot = 0: buffer 0 holds the current pairs
   const a0 = init.initial?.a ?? tensor.a0;
   for (let n = 0; n < layout.N; n++) v.a[2 * n + 1] = a0[n];
@@ -48,7 +49,7 @@ export async function createCpuBackend(init: BackendInit): Promise<Backend> {
   const threads = Math.max(1, Math.min(init.threads ?? (layout.S >= THREADS_PAY_ABOVE ? os.availableParallelism() : 1), layout.N));
   const ranges = splitRows(tensor.segSynStart, tensor.neuronSegStart, threads);
   const ctl = new SharedArrayBuffer(64);
-  const envBase = { off: layout.off, N: layout.N, G: layout.G, S: layout.S, nGroups: layout.nGroups, workers: threads, recCapacity: layout.recCapacity };
+  const envBase = { off: layout.off, N: layout.N, G: layout.G, S: layout.S, nGroups: layout.nGroups, organisms: layout.organisms, workers: threads, recCapacity: layout.recCapacity };
 
   let main: Kernel | null = null;
   const workers: Worker[] = [];

@@ -8,6 +8,9 @@ import type { CompiledRule } from '../compiler/compile.ts';
 export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions, groups: boolean): string {
   const norm = plasticity.normalize;
   const termArgs = rule.termNames.map((_, k) => `, terms[${k} * N + n]`).join('');
+  // the row's organism's parameters: `row` takes them after the terms (wasm.ts)
+  const nP = rule.orgParamNames.length;
+  const orgArgs = rule.orgParamNames.map((_, k) => `, orgParams[org[n] * ${nP} + ${k}]`).join('');
   // Normalization needs a row's plasticity finished before its gather: two `row` calls around it.
   const normalizedRows = `
     let flags = 0;
@@ -16,10 +19,10 @@ export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions, 
         const g0 = neuronSegStart[n], g1 = neuronSegStart[n + 1];
         if (mode & 1) {
           const fanin = segSynStart[g1] - segSynStart[g0];
-          if (row(g0, g1, 4 * inBase, 4 * inBase + 4, 1, a[inBase + 2 * n + 1], u[n], theta[n], fanin${termArgs}) !== 0) flags |= 1;
+          if (row(g0, g1, 4 * inBase, 4 * inBase + 4, 1, a[inBase + 2 * n + 1], u[n], theta[n], fanin${termArgs}${orgArgs}) !== 0) flags |= 1;
           normalize(g0, g1);
         }
-        if (mode & 2) row(g0, g1, 4 * inBase, 4 * inBase + 4, 2, 0, 0, 0, 0${rule.termNames.map(() => ', 0').join('')});
+        if (mode & 2) row(g0, g1, 4 * inBase, 4 * inBase + 4, 2, 0, 0, 0, 0${rule.termNames.map(() => ', 0').join('')}${orgArgs});
       }
       if (mode & 2) flags |= neuron(n, inBase, outBase, p, T);
     }
@@ -52,7 +55,8 @@ export function kernelSource(rule: CompiledRule, plasticity: PlasticityOptions, 
   const neuronSegStart = U('neuronSegStart', N + 1), segSynStart = U('segSynStart', G + 1);
   const inputIndex = I('inputIndex', N), segPlastic = I('segPlastic', G);
   const theta = F('theta', N), u = F('u', N), a = F('a', 4 * N), terms = F('terms', ${rule.termNames.length} * N);
-  const w = F('w', env.S), rec = F('rec', env.recCapacity * N);${groups ? `
+  const w = F('w', env.S), rec = F('rec', env.recCapacity * N);${norm !== 'none' && nP > 0 ? `
+  const org = U('org', N), orgParams = F('orgParams', env.organisms * ${nP});` : ''}${groups ? `
   const groupStart = U('groupStart', nGroups), groupEnd = U('groupEnd', nGroups);` : ''}
   ${normalizeFn}
 

@@ -1,6 +1,6 @@
 // Placement of every cpu array in one shared WebAssembly memory, so the WebAssembly synapse
 // kernel and the JS neuron phase in every worker thread see the same bytes without copies.
-import type { BackendInit } from '../backend.ts';
+import { BackendUnavailable, type BackendInit } from '../backend.ts';
 import type { CompiledRule } from '../compiler/compile.ts';
 import { inputSize, neuronCount, segmentCount, synapseCount, type SynapseTensor } from '../tensor.ts';
 
@@ -13,6 +13,9 @@ export interface Layout {
   nTerms: number;
   /** Groups of group-soma neurons (kwta, softmax). */
   nGroups: number;
+  organisms: number;
+  /** Per-organism rule parameters (rule.orgParamNames). */
+  nOrgParams: number;
   maxChunk: number;
   recCapacity: number;
   /** Byte offset of each array. */
@@ -52,14 +55,40 @@ const ARRAYS = {
   terms: (l: Sizes) => l.nTerms * l.N,
   x: (l: Sizes) => l.maxChunk * l.nIn,
   rec: (l: Sizes) => l.recCapacity * l.N,
+  /** Each neuron's organism, only when the rule has per-organism parameters. */
+  org: (l: Sizes) => (l.nOrgParams > 0 ? l.N : 0),
+  /** Per-organism rule parameters, organism-major: orgParams[o·nOrgParams + k]. */
+  orgParams: (l: Sizes) => l.organisms * l.nOrgParams,
 };
 export type ArrayName = keyof typeof ARRAYS;
-type Sizes = Pick<Layout, 'N' | 'G' | 'S' | 'nIn' | 'nSlots' | 'nTerms' | 'nGroups' | 'maxChunk' | 'recCapacity'>;
-const U32: string[] = ['pre', 'segSynStart', 'neuronSegStart', 'k', 'groupStart', 'groupEnd'];
+/** What the memory's size depends on. */
+export type Sizes = Pick<Layout, 'N' | 'G' | 'S' | 'nIn' | 'nSlots' | 'nTerms' | 'nGroups' | 'organisms' | 'nOrgParams' | 'maxChunk' | 'recCapacity'>;
+const U32: string[] = ['pre', 'segSynStart', 'neuronSegStart', 'k', 'groupStart', 'groupEnd', 'org'];
 
 const PAGE = 65536;
 /** WebAssembly memory32 limit. */
 export const MAX_BYTES = 4 * 1024 * 1024 * 1024 - PAGE;
+
+/** Each array's byte offset (64-byte aligned) and the bytes of the whole memory. */
+function place(sizes: Sizes): { off: Record<ArrayName, number>; bytes: number } {
+  const off = {} as Record<ArrayName, number>;
+  let at = 64; // keep address 0 unused
+  for (const [name, count] of Object.entries(ARRAYS)) {
+    off[name as ArrayName] = at;
+    at += Math.ceil((count(sizes) * 4) / 64) * 64;
+  }
+  return { off, bytes: at };
+}
+
+/** Bytes of the cpu backend's memory for these sizes, before allocating it (memory estimates). */
+export function layoutBytes(sizes: Sizes): number {
+  return place(sizes).bytes;
+}
+
+/** Why the cpu backend cannot hold a memory of this many bytes. */
+export function tooLarge(bytes: number): string {
+  return `the network needs ${(bytes / 2 ** 30).toFixed(2)} GiB, above WebAssembly's 4 GiB`;
+}
 
 export function makeLayout(t: SynapseTensor, rule: CompiledRule, maxChunk: number, recCapacity: number): Layout {
   const sizes: Sizes = {
@@ -70,21 +99,19 @@ export function makeLayout(t: SynapseTensor, rule: CompiledRule, maxChunk: numbe
     nSlots: rule.slotNames.length,
     nTerms: rule.termNames.length,
     nGroups: t.groupStart.length,
+    organisms: t.organisms,
+    nOrgParams: rule.orgParamNames.length,
     maxChunk,
     recCapacity,
   };
-  const off = {} as Record<ArrayName, number>;
-  let at = 64; // keep address 0 unused
-  for (const [name, count] of Object.entries(ARRAYS)) {
-    off[name as ArrayName] = at;
-    at += Math.ceil((count(sizes) * 4) / 64) * 64;
-  }
-  if (at > MAX_BYTES) throw new Error(`cpu backend: the network needs ${(at / 2 ** 30).toFixed(2)} GiB, above WebAssembly's 4 GiB`);
-  return { ...sizes, off, bytes: at, pages: Math.ceil(at / PAGE) };
+  const { off, bytes } = place(sizes);
+  // unavailable, not a crash: `auto` may have fallen back to cpu for a network only a GPU holds
+  if (bytes > MAX_BYTES) throw new BackendUnavailable(`cpu backend: ${tooLarge(bytes)}`);
+  return { ...sizes, off, bytes, pages: Math.ceil(bytes / PAGE) };
 }
 
 export type Views = {
-  [K in ArrayName]: K extends 'pre' | 'segSynStart' | 'neuronSegStart' | 'k' | 'groupStart' | 'groupEnd' ? Uint32Array : K extends 'inputIndex' | 'soma' | 'segPlastic' ? Int32Array : Float32Array;
+  [K in ArrayName]: K extends 'pre' | 'segSynStart' | 'neuronSegStart' | 'k' | 'groupStart' | 'groupEnd' | 'org' ? Uint32Array : K extends 'inputIndex' | 'soma' | 'segPlastic' ? Int32Array : Float32Array;
 };
 
 export function views(buf: ArrayBufferLike, l: Layout): Views {
@@ -97,8 +124,11 @@ export function views(buf: ArrayBufferLike, l: Layout): Views {
   return out as Views;
 }
 
-/** Copy the tensor and the rule's initial state (or the given `initial` one) into the memory. */
-export function fill(v: Views, t: SynapseTensor, rule: CompiledRule, l: Layout, initial: BackendInit['initial'] = {}): void {
+/**
+ * Copy the tensor, the rule's initial state (or the given `initial` one) and the per-organism
+ * parameters (orgParamValues) into the memory.
+ */
+export function fill(v: Views, t: SynapseTensor, rule: CompiledRule, l: Layout, initial: BackendInit['initial'] = {}, orgParams: Float32Array = new Float32Array(0)): void {
   v.w.set(t.w);
   if (initial.slots) v.slots.set(initial.slots);
   else rule.slotInit.forEach((x, k) => v.slots.fill(x, k * l.S, (k + 1) * l.S));
@@ -126,4 +156,6 @@ export function fill(v: Views, t: SynapseTensor, rule: CompiledRule, l: Layout, 
   v.target.set(t.target);
   if (initial.terms) v.terms.set(initial.terms);
   else rule.termInit.forEach((x, k) => v.terms.fill(x, k * l.N, (k + 1) * l.N));
+  if (l.nOrgParams > 0) v.org.set(t.org);
+  v.orgParams.set(orgParams);
 }

@@ -53,8 +53,9 @@ export const MATH_IMPORTS = ['exp', 'log', 'tanh', 'pow'] as const;
  * The layout stores each synapse's presynaptic neuron as the byte offset of its pair, 8·(base + pre),
  * so a lane's address is one add.
  *
- * Exports `row(g0, g1, prevByte, curByte, mode, post, u, theta, fanin, ...terms) -> f32`, with
- * prevByte = 4·inBase and curByte = prevByte + 4:
+ * Exports `row(g0, g1, prevByte, curByte, mode, post, u, theta, fanin, ...terms, ...orgParams) -> f32`,
+ * with prevByte = 4·inBase and curByte = prevByte + 4, and the row's organism's values of the
+ * rule's per-organism parameters (rule.orgParamNames; loaded once per row, not per synapse):
  * mode bit 0: apply pending plasticity (pre = activity at prevByte + pre(s)); bit 1: gather (at
  * curByte + pre(s)) into v[g]. Returns 0, or NaN when an updated weight is not finite.
  * `neuron(n, inBase, outBase, p, T) -> flags`: the neuron phase of row n.
@@ -71,10 +72,12 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
 
   const nT = rule.termNames.length;
   const nS = rule.slotNames.length;
+  const nP = rule.orgParamNames.length;
   // params
   const P = { g0: 0, g1: 1, prevSlot: 2, curSlot: 3, mode: 4, post: 5, u: 6, theta: 7, fanin: 8 };
   const termParam = (k: number) => 9 + k;
-  const paramTypes = [i32, i32, i32, i32, i32, f32, f32, f32, f32, ...Array(nT).fill(f32)];
+  const orgParamArg = (k: number) => 9 + nT + k;
+  const paramTypes = [i32, i32, i32, i32, i32, f32, f32, f32, f32, ...Array(nT).fill(f32), ...Array(nP).fill(f32)];
   // locals
   const vars: number[] = [];
   let next = paramTypes.length;
@@ -129,6 +132,13 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
   const neuronOf = (pairByte: Ref) => m.i32.shr_u(pairByte, m.i32.const(1));
   const O = l.off;
   const S = l.S;
+  /** Per-organism parameter k of neuron n's organism (outside the synapse loop). */
+  const orgParamOf = (n: () => Ref, k: number) => ldF(O.orgParams, m.i32.add(m.i32.mul(ldU(O.org, n()), m.i32.const(nP)), m.i32.const(k)));
+  /** Adds the per-organism parameters to an expression environment. */
+  const withOrgParams = (env: Record<string, () => Ref>, ref: (k: number) => Ref): Record<string, () => Ref> => {
+    rule.orgParamNames.forEach((name, k) => (env[name] = () => ref(k)));
+    return env;
+  };
 
   /** The arithmetic an expression needs, on one f32 (scalarOps) or four lanes (vectorOps). */
   interface Ops {
@@ -155,7 +165,7 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
       case 'num':
         return o.const(e.value);
       case 'id': {
-        const f = env[e.name];
+        const f = Object.hasOwn(env, e.name) ? env[e.name] : undefined;
         if (!f) throw new Error(`wasm kernel: '${e.name}' is not available here`);
         return f();
       }
@@ -240,8 +250,10 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
   };
   rule.slotNames.forEach((n, k) => (synEnv[n] = () => get(slotOld[k], f32)));
   rule.termNames.forEach((n, k) => (synEnv[n] = () => get(termParam(k), f32)));
+  withOrgParams(synEnv, (k) => get(orgParamArg(k), f32));
   const contribEnv: Record<string, () => Ref> = { pre: () => get(L.y, f32), w: () => get(L.w, f32), sign: sgnRef, tag: tagRef };
   rule.slotNames.forEach((n, k) => (contribEnv[n] = () => get(slotNew[k], f32)));
+  withOrgParams(contribEnv, (k) => get(orgParamArg(k), f32));
 
   const plasticity = (): Ref[] => [
     set(L.x, m.f32.load(O.a, 4, m.i32.add(get(L.p, i32), get(P.prevSlot, i32)))),
@@ -325,8 +337,10 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
   };
   rule.slotNames.forEach((n, k) => (synEnvV[n] = () => get(slotOld4[k], v128)));
   rule.termNames.forEach((n, k) => (synEnvV[n] = () => splat(get(termParam(k), f32))));
+  withOrgParams(synEnvV, (k) => splat(get(orgParamArg(k), f32)));
   const contribEnvV: Record<string, () => Ref> = { pre: () => get(V.y, v128), w: () => get(V.w, v128), sign: sgnV, tag: () => splat(tagRef()) };
   rule.slotNames.forEach((n, k) => (contribEnvV[n] = () => get(slotNew4[k], v128)));
+  withOrgParams(contribEnvV, (k) => splat(get(orgParamArg(k), f32)));
 
   /** Byte addresses (without the array offset) of the four presynaptic neurons' `slot`. */
   const laneAddrs = (slot: number) => m.i32x4.add(get(V.pre, v128), m.i32x4.splat(get(slot, i32)));
@@ -453,6 +467,7 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
     const q = (i: number) => get(i, f32);
     const termEnv: Record<string, () => Ref> = { post: () => q(L2.an), u: () => q(L2.uu), theta: () => ldF(O.theta, nIdx()) };
     rule.termNames.forEach((name, k) => (termEnv[name] = () => q(L2.termOld[k])));
+    withOrgParams(termEnv, (k) => orgParamOf(nIdx, k));
     const termAt = (k: number) => m.i32.add(nIdx(), m.i32.const(k * l.N));
     return [
       o.traits.leak
@@ -512,7 +527,7 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
             somaOf(SOMA.relu, z),
             m.select(m.i32.eq(somaKind(), m.i32.const(SOMA.sigmoid)), somaOf(SOMA.sigmoid, z), m.select(m.i32.eq(somaKind(), m.i32.const(SOMA.clamp01)), somaOf(SOMA.clamp01, z), z())),
           );
-    const segEnv: Record<string, () => Ref> = { v: () => q(QL.vv, f32), sign: () => ldF(O.segSign, q(QL.g)), tag: () => ldF(O.segTag, q(QL.g)) };
+    const segEnv = withOrgParams({ v: () => q(QL.vv, f32), sign: () => ldF(O.segSign, q(QL.g)), tag: () => ldF(O.segTag, q(QL.g)) }, (k) => orgParamOf(nIdx, k));
     const xIndex = m.i32.add(
       m.i32.mul(m.select(m.i32.lt_u(m.i32.add(q(Q.p), m.i32.const(1)), q(Q.T)), m.i32.add(q(Q.p), m.i32.const(1)), q(Q.p)), m.i32.const(l.nIn)),
       q(QL.ii),
@@ -655,7 +670,8 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
 
   // ---- rows(r0, r1, inBase, outBase, mode, p, T) -> flags: synapses then neuron phase of a range
   // of rows. Flags: 1 = an updated weight is not finite (previous step), 2 = an activity is not.
-  const R = { r0: 0, r1: 1, inBase: 2, outBase: 3, mode: 4, p: 5, T: 6, n: 7, g0: 8, g1: 9, flags: 10 };
+  // pb: index of the row's organism's first per-organism parameter (only when the rule has some)
+  const R = { r0: 0, r1: 1, inBase: 2, outBase: 3, mode: 4, p: 5, T: 6, n: 7, g0: 8, g1: 9, flags: 10, pb: 11 };
   const n = () => get(R.n, i32);
   const rowCall = m.call(
     'row',
@@ -670,6 +686,7 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
       ldF(O.theta, n()),
       m.f32.convert_u.i32(m.i32.sub(ldU(O.segSynStart, get(R.g1, i32)), ldU(O.segSynStart, get(R.g0, i32)))),
       ...rule.termNames.map((_, k) => ldF(O.terms, m.i32.add(n(), m.i32.const(k * l.N)))),
+      ...rule.orgParamNames.map((_, k) => ldF(O.orgParams, m.i32.add(get(R.pb, i32), m.i32.const(k)))),
     ],
     f32,
   );
@@ -686,6 +703,7 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
             m.block(null, [
               set(R.g0, ldU(O.neuronSegStart, n())),
               set(R.g1, ldU(O.neuronSegStart, m.i32.add(n(), m.i32.const(1)))),
+              ...(nP > 0 ? [set(R.pb, m.i32.mul(ldU(O.org, n()), m.i32.const(nP)))] : []),
               m.if(m.f32.ne(rowCall, m.f32.const(0)), set(R.flags, m.i32.or(get(R.flags, i32), m.i32.const(1)))),
             ]),
           ),
@@ -700,7 +718,7 @@ export function buildRowKernel(rule: CompiledRule, l: Layout, o: KernelOptions):
     ]),
     get(R.flags, i32),
   ], i32);
-  m.addFunction('rows', binaryen.createType([i32, i32, i32, i32, i32, i32, i32]), i32, [i32, i32, i32, i32], rowsBody);
+  m.addFunction('rows', binaryen.createType([i32, i32, i32, i32, i32, i32, i32]), i32, [i32, i32, i32, i32, ...(nP > 0 ? [i32] : [])], rowsBody);
   m.addFunctionExport('rows', 'rows');
   return emitOptimized(m, 'wasm kernel');
 }

@@ -1,7 +1,7 @@
 // The webgpu backend: the step shader (shader.ts) dispatched once per step, T steps encoded in one
 // command buffer with no readback in between (per-pass uniforms via dynamic offsets). Same state,
 // rotation and pending-plasticity bookkeeping as the cpu backend (sim/cpu/backend.ts).
-import { type Backend, type BackendInit, type ChunkResult, checkInitial, type NetworkState, type Recording } from '../backend.ts';
+import { type Backend, type BackendInit, BackendUnavailable, type ChunkResult, checkInitial, type NetworkState, orgParamValues, type Recording } from '../backend.ts';
 import { allExcitatory, hasGroups, inputSize, neuronCount, segmentCount, synapseCount } from '../tensor.ts';
 import { acquireGpu } from './device.ts';
 import { MODE, NO_BAD, PASS_BYTES, PASS_FIELDS, PASS_STRIDE, type PassField, stepShader, WORKGROUP } from './shader.ts';
@@ -25,6 +25,25 @@ class Packer<A extends Uint32Array | Float32Array> {
   }
 }
 
+/** f32 values of the `ws` buffer: the weights, then each rule slot, per synapse (also for estimates). */
+export const wsLength = (S: number, nSlots: number): number => (nSlots + 1) * S;
+
+/**
+ * The storage buffers (element counts of 4 bytes) and the recording against the device's limits,
+ * before anything is allocated. Unavailable rather than an error: `auto` then falls back to cpu.
+ */
+function checkLimits(limits: GPUSupportedLimits, storage: Record<string, number>, recValues: number): void {
+  const MiB = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+  for (const [label, n] of Object.entries(storage)) {
+    if (4 * n > limits.maxStorageBufferBindingSize) {
+      throw new BackendUnavailable(`webgpu backend: buffer '${label}' needs ${MiB(4 * n)}, above this device's ${MiB(limits.maxStorageBufferBindingSize)} storage binding limit`);
+    }
+  }
+  if (4 * recValues > limits.maxBufferSize) {
+    throw new BackendUnavailable(`webgpu backend: the recording needs ${MiB(4 * recValues)}, above this device's ${MiB(limits.maxBufferSize)} buffer size limit`);
+  }
+}
+
 export async function createWebgpuBackend(init: BackendInit): Promise<Backend> {
   const { tensor, rule, plasticity } = init;
   const rec = init.record ?? { every: 0, capacity: 0 };
@@ -37,6 +56,7 @@ export async function createWebgpuBackend(init: BackendInit): Promise<Backend> {
   const maxChunk = init.maxChunk;
   const nGroups = tensor.groupStart.length;
   checkInitial(init, N, S);
+  const orgParams = orgParamValues(init);
   const initial = init.initial ?? {};
 
   const gpu = await acquireGpu();
@@ -55,7 +75,9 @@ export async function createWebgpuBackend(init: BackendInit): Promise<Backend> {
       .add('soma', tensor.soma)
       .add('k', tensor.k)
       .add('groupStart', tensor.groupStart)
-      .add('groupEnd', tensor.groupEnd);
+      .add('groupEnd', tensor.groupEnd)
+      // each row's organism, for its per-organism rule parameters (only when the rule has some)
+      .add('org', rule.orgParamNames.length > 0 ? tensor.org : 0);
     const frP = new Packer<Float32Array>()
       .add('segSign', tensor.segSign)
       .add('segTag', tensor.segTag)
@@ -65,13 +87,15 @@ export async function createWebgpuBackend(init: BackendInit): Promise<Backend> {
       .add('bias', tensor.bias)
       .add('etaTheta', tensor.etaTheta)
       .add('target', tensor.target)
-      .add('x', maxChunk * nIn);
-    const wsData = new Float32Array(Math.max(1, (nSlots + 1) * S));
+      .add('x', maxChunk * nIn)
+      .add('orgParams', orgParams);
+    // rot = 0: prev = third 0, cur = third 1, next = third 2
+    const stP = new Packer<Float32Array>().add('a', 3 * N).add('v', G).add('d', G).add('u', N).add('theta', tensor.theta).add('terms', nT * N);
+    checkLimits(device.limits, { iu: iuP.length, fr: frP.length, ws: wsLength(S, nSlots), st: stP.length }, rec.every > 0 ? rec.capacity * N : 0);
+    const wsData = new Float32Array(Math.max(1, wsLength(S, nSlots)));
     wsData.set(tensor.w);
     if (initial.slots) wsData.set(initial.slots, S);
     else rule.slotInit.forEach((x, k) => wsData.fill(x, (k + 1) * S, (k + 2) * S));
-    // rot = 0: prev = third 0, cur = third 1, next = third 2
-    const stP = new Packer<Float32Array>().add('a', 3 * N).add('v', G).add('d', G).add('u', N).add('theta', tensor.theta).add('terms', nT * N);
     const stData = stP.build(Float32Array);
     stData.set(initial.a ?? tensor.a0, stP.off.a + N);
     if (initial.terms) stData.set(initial.terms, stP.off.terms);
@@ -79,12 +103,8 @@ export async function createWebgpuBackend(init: BackendInit): Promise<Backend> {
     const iuData = iuP.build(Uint32Array);
     const frData = frP.build(Float32Array);
 
-    const maxBinding = device.limits.maxStorageBufferBindingSize;
-    const buffer = (label: string, data: Uint32Array | Float32Array | number, usage: number, storage = true): GPUBuffer => {
+    const buffer = (label: string, data: Uint32Array | Float32Array | number, usage: number): GPUBuffer => {
       const size = Math.max(4, typeof data === 'number' ? data : data.byteLength);
-      if (storage && size > maxBinding) {
-        throw new Error(`webgpu backend: buffer '${label}' needs ${(size / 2 ** 20).toFixed(0)} MiB, above this device's ${(maxBinding / 2 ** 20).toFixed(0)} MiB storage binding limit`);
-      }
       const b = device.createBuffer({ label, size: Math.ceil(size / 4) * 4, usage, mappedAtCreation: typeof data !== 'number' });
       if (typeof data !== 'number') {
         const C = data instanceof Uint32Array ? Uint32Array : Float32Array;
@@ -100,9 +120,9 @@ export async function createWebgpuBackend(init: BackendInit): Promise<Backend> {
     const wsBuf = buffer('ws', wsData, U.STORAGE | U.COPY_SRC);
     const stBuf = buffer('st', stData, U.STORAGE | U.COPY_SRC);
     const badBuf = buffer('bad', new Uint32Array([NO_BAD]), U.STORAGE | U.COPY_SRC | U.COPY_DST);
-    const uniBuf = buffer('pass', (maxChunk + 1) * PASS_STRIDE, U.UNIFORM | U.COPY_DST, false);
+    const uniBuf = buffer('pass', (maxChunk + 1) * PASS_STRIDE, U.UNIFORM | U.COPY_DST);
     const recording = rec.every > 0 && rec.capacity > 0;
-    const recBuf = recording ? buffer('rec', rec.capacity * N * 4, U.COPY_DST | U.COPY_SRC, false) : null;
+    const recBuf = recording ? buffer('rec', rec.capacity * N * 4, U.COPY_DST | U.COPY_SRC) : null;
 
     const groups = hasGroups(tensor);
     const code = stepShader(rule, { ...plasticity, uniformSign: allExcitatory(tensor), groups });
@@ -158,6 +178,7 @@ export async function createWebgpuBackend(init: BackendInit): Promise<Backend> {
       oK: iuP.off.k,
       oGroupStart: iuP.off.groupStart,
       oGroupEnd: iuP.off.groupEnd,
+      oOrg: iuP.off.org,
       oSegSyn: iuP.off.segSynStart,
       oBase: iuP.off.base,
       oPre: iuP.off.pre,
@@ -173,6 +194,7 @@ export async function createWebgpuBackend(init: BackendInit): Promise<Backend> {
       oEtaTheta: frP.off.etaTheta,
       oTarget: frP.off.target,
       oX: frP.off.x,
+      oOrgParams: frP.off.orgParams,
       oV: stP.off.v,
       oD: stP.off.d,
       oU: stP.off.u,

@@ -3,7 +3,7 @@
 // Arrays are packed into five storage buffers so the shader stays under the default limit of
 // 8 storage buffers per stage (browsers do not all offer more); offsets come in the uniform.
 import type { CompiledRule } from '../compiler/compile.ts';
-import { wgslNum } from '../compiler/emit.ts';
+import { WGSL_FUNCTIONS, wgslNum } from '../compiler/emit.ts';
 import type { PlasticityOptions } from '../backend.ts';
 import { SOMA } from '../tensor.ts';
 
@@ -17,11 +17,11 @@ export const WORKGROUP = 64;
 export const PASS_FIELDS = [
   'N', 'G', 'S', 'nIn', 'p', 'T', 't', 'mode', 'prevOff', 'curOff', 'nextOff', 'nGroups',
   // iu (u32): neuronSegStart at 0, then these
-  'oSegSyn', 'oBase', 'oPre', 'oPlastic', 'oInIdx', 'oSoma', 'oK', 'oGroupStart', 'oGroupEnd',
+  'oSegSyn', 'oBase', 'oPre', 'oPlastic', 'oInIdx', 'oSoma', 'oK', 'oGroupStart', 'oGroupEnd', 'oOrg',
   // fr (f32, read-only)
-  'oSegSign', 'oSegTag', 'oSign', 'oGain', 'oAlpha', 'oBias', 'oEtaTheta', 'oTarget', 'oX',
+  'oSegSign', 'oSegTag', 'oSign', 'oGain', 'oAlpha', 'oBias', 'oEtaTheta', 'oTarget', 'oX', 'oOrgParams',
   // st (f32, read-write): a (3N), v, d, u, theta, terms
-  'oV', 'oD', 'oU', 'oTheta', 'oTerms', 'pad0', 'pad1',
+  'oV', 'oD', 'oU', 'oTheta', 'oTerms',
 ] as const;
 export type PassField = (typeof PASS_FIELDS)[number];
 export const PASS_BYTES = PASS_FIELDS.length * 4;
@@ -46,16 +46,24 @@ const SYN_VARS = ['pre', 'post', 'w', 'v', 'd', 'sign', 'fanin', 'u', 'theta', '
 export function stepShader(rule: CompiledRule, opts: ShaderOptions): string {
   const slots = rule.slotNames;
   const terms = rule.termNames;
+  // per-organism parameters: every rule function takes them; a row loads its organism's once
+  const orgNames = rule.orgParamNames;
+  const orgArgs = orgNames.map((_, k) => `, op${k}`).join('');
+  const orgLoads = orgNames.length
+    ? `let opBase = P.oOrgParams + iu[P.oOrg + n] * ${orgNames.length}u;
+  ${orgNames.map((_, k) => `let op${k} = fr[opBase + ${k}u];`).join(' ')}`
+    : '';
   const decl = (names: string[]) => names.map((n) => `v_${n}: f32`).join(', ');
-  const synParams = decl([...SYN_VARS, ...slots, ...terms]);
-  const termParams = decl(['post', 'u', 'theta', ...terms]);
-  const contribParams = decl(['pre', 'w', 'sign', 'tag', ...slots]);
+  const synParams = decl([...SYN_VARS, ...slots, ...terms, ...orgNames]);
+  const termParams = decl(['post', 'u', 'theta', ...terms, ...orgNames]);
+  const contribParams = decl(['pre', 'w', 'sign', 'tag', ...slots, ...orgNames]);
 
   const fns = [
+    WGSL_FUNCTIONS,
     `fn r_dw(${synParams}) -> f32 { return ${rule.dw.wgsl}; }`,
     ...rule.slots.map((e, k) => `fn r_slot${k}(${synParams}) -> f32 { return ${e.wgsl}; }`),
     `fn r_contrib(${contribParams}) -> f32 { return ${rule.contribution.wgsl}; }`,
-    `fn r_seg(v_v: f32, v_sign: f32, v_tag: f32) -> f32 { return ${rule.segment.wgsl}; }`,
+    `fn r_seg(${decl(['v', 'sign', 'tag', ...orgNames])}) -> f32 { return ${rule.segment.wgsl}; }`,
     ...rule.terms.map((e, k) => `fn r_term${k}(${termParams}) -> f32 { return ${e.wgsl}; }`),
   ].join('\n');
 
@@ -65,7 +73,7 @@ export function stepShader(rule: CompiledRule, opts: ShaderOptions): string {
   if (Number.isFinite(opts.wMax)) clip = `min(${clip}, ${wgslNum(opts.wMax)})`;
 
   const synArgs = (pre: string) =>
-    [pre, 'post', 'w', 'vg', 'dg', 'sgn', 'fanin', 'uN', 'thN', 'tagSeg', ...slots.map((_, k) => `o${k}`), ...terms.map((_, k) => `tm${k}`)].join(', ');
+    [pre, 'post', 'w', 'vg', 'dg', 'sgn', 'fanin', 'uN', 'thN', 'tagSeg', ...slots.map((_, k) => `o${k}`), ...terms.map((_, k) => `tm${k}`)].join(', ') + orgArgs;
   const slotIdx = (k: number) => `${k + 1}u * P.S + s`;
   const contribReadsSlots = slots.map((n) => rule.contribution.reads.has(n));
   const sign = opts.uniformSign ? '1.0f' : 'select(fr[P.oSign + pn], sgnSeg, sgnSeg != 0.0f)';
@@ -82,7 +90,7 @@ export function stepShader(rule: CompiledRule, opts: ShaderOptions): string {
         wbad = wbad || nonFinite(w);`;
   const gather = `
         let y = st[P.curOff + pn];
-        sum += r_contrib(${['y', 'w', 'sgn', 'tagSeg', ...slots.map((_, k) => `c${k}`)].join(', ')});`;
+        sum += r_contrib(${['y', 'w', 'sgn', 'tagSeg', ...slots.map((_, k) => `c${k}`)].join(', ')}${orgArgs});`;
   const loadContribSlots = slots.map((_, k) => (contribReadsSlots[k] ? `c${k} = ws[${slotIdx(k)}];` : '')).join(' ');
   const slotVars = slots.map((_, k) => `var c${k} = 0.0f;`).join(' ');
 
@@ -168,7 +176,7 @@ export function stepShader(rule: CompiledRule, opts: ShaderOptions): string {
   const termLoads = terms.map((_, k) => `let tm${k} = st[P.oTerms + ${k}u * P.N + n];`).join('\n  ');
   const termUpdate = terms.length
     ? `{
-    ${terms.map((_, k) => `let nt${k} = r_term${k}(${['an', 'uu', 'th', ...terms.map((_, j) => `tm${j}`)].join(', ')});`).join('\n    ')}
+    ${terms.map((_, k) => `let nt${k} = r_term${k}(${['an', 'uu', 'th', ...terms.map((_, j) => `tm${j}`)].join(', ')}${orgArgs});`).join('\n    ')}
     ${terms.map((_, k) => `st[P.oTerms + ${k}u * P.N + n] = nt${k};`).join('\n    ')}
   }`
     : '';
@@ -227,7 +235,7 @@ fn groups(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u
     let post = st[P.curOff + n];
     let uu = st[P.oU + n];
     let thN = st[P.oTheta + n];
-    ${termLoads}
+    ${termLoads}${orgNames.length ? `\n    ${orgLoads.replace(/\n/g, '\n  ')}` : ''}
     ${tail(false).replace(/\n/g, '\n  ')}
   }
 }
@@ -239,9 +247,9 @@ struct Pass {
 ${PASS_FIELDS.map((f) => `  ${f}: u32,`).join('\n')}
 }
 @group(0) @binding(0) var<uniform> P: Pass;
-// neuronSegStart, segSynStart, base, pre, segPlastic, inputIndex (i32 bits), soma
+// neuronSegStart, segSynStart, base, pre, segPlastic, inputIndex (i32 bits), soma, k, groups, org
 @group(0) @binding(1) var<storage, read> iu: array<u32>;
-// segSign, segTag, sign, gain, alpha, bias, etaTheta, target, x (the chunk's samples)
+// segSign, segTag, sign, gain, alpha, bias, etaTheta, target, x (the chunk's samples), orgParams
 @group(0) @binding(2) var<storage, read> fr: array<f32>;
 // w, then slot k at (k + 1) * S
 @group(0) @binding(3) var<storage, read_write> ws: array<f32>;
@@ -279,14 +287,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let post = st[P.curOff + n];
   let uN = st[P.oU + n];
   let thN = st[P.oTheta + n];
-  ${termLoads}
+  ${termLoads}${orgNames.length ? `\n  ${orgLoads}` : ''}
   var wbad = false;
 ${synapses}
   if (!gather) { return; }
 
   var uu = fr[P.oBias + n];
   for (var g = g0; g < g1; g++) {
-    let dd = r_seg(st[P.oV + g], fr[P.oSegSign + g], fr[P.oSegTag + g]);
+    let dd = r_seg(st[P.oV + g], fr[P.oSegSign + g], fr[P.oSegTag + g]${orgArgs});
     st[P.oD + g] = dd;
     uu += dd;
   }

@@ -6,18 +6,27 @@ import { isGroupSoma, ROLE, SOMA, type SynapseTensor } from '../../sim/tensor.ts
 
 const r = Math.fround;
 
-export function oracle(t: SynapseTensor, rule: CompiledRule, pl: PlasticityOptions) {
+/**
+ * `orgParams`: the values of the rule's per-organism parameters (BackendInit.orgParams layout,
+ * organism-major); absent, every organism uses rule.params.
+ */
+export function oracle(t: SynapseTensor, rule: CompiledRule, pl: PlasticityOptions, orgParams?: Float32Array) {
   const N = t.role.length;
   const G = t.segSign.length;
   const S = t.w.length;
   const fn = (args: string[], body: string) => new Function(...args, `return ${body};`) as (...a: number[]) => number;
-  const synArgs = ['v_pre', 'v_post', 'v_w', 'v_v', 'v_d', 'v_sign', 'v_fanin', 'v_u', 'v_theta', 'v_tag', ...rule.slotNames.map((n) => `v_${n}`), ...rule.termNames.map((n) => `v_${n}`)];
+  // every expression takes the per-organism parameters last; stored as f32, so read as f32
+  const orgNames = rule.orgParamNames.map((n) => `v_${n}`);
+  const nP = orgNames.length;
+  const opv = orgParams ?? Float32Array.from({ length: t.organisms * nP }, (_, i) => rule.params[rule.orgParamNames[i % nP]]);
+  const op = (n: number) => Array.from(opv.subarray(t.org[n] * nP, (t.org[n] + 1) * nP));
+  const synArgs = ['v_pre', 'v_post', 'v_w', 'v_v', 'v_d', 'v_sign', 'v_fanin', 'v_u', 'v_theta', 'v_tag', ...rule.slotNames.map((n) => `v_${n}`), ...rule.termNames.map((n) => `v_${n}`), ...orgNames];
   // synapse-level expressions in f32 arithmetic, as the kernels compute them
   const dw = fn(synArgs, rule.dw.js);
   const slotF = rule.slots.map((s) => fn(synArgs, s.js));
-  const contrib = fn(['v_pre', 'v_w', 'v_sign', 'v_tag', ...rule.slotNames.map((n) => `v_${n}`)], rule.contribution.js);
-  const seg = fn(['v_v', 'v_sign', 'v_tag'], rule.segment.js);
-  const termArgs = ['v_post', 'v_u', 'v_theta', ...rule.termNames.map((n) => `v_${n}`)];
+  const contrib = fn(['v_pre', 'v_w', 'v_sign', 'v_tag', ...rule.slotNames.map((n) => `v_${n}`), ...orgNames], rule.contribution.js);
+  const seg = fn(['v_v', 'v_sign', 'v_tag', ...orgNames], rule.segment.js);
+  const termArgs = ['v_post', 'v_u', 'v_theta', ...rule.termNames.map((n) => `v_${n}`), ...orgNames];
   const termF = rule.terms.map((x) => fn(termArgs, x.js));
   const st = {
     a: Float32Array.from(t.a0),
@@ -43,7 +52,7 @@ export function oracle(t: SynapseTensor, rule: CompiledRule, pl: PlasticityOptio
       next[n] = al === 1 ? f : r(r(r(1 - al) * cur[n]) + r(al * f));
       if (t.etaTheta[n] !== 0) st.theta[n] = r(st.theta[n] + r(t.etaTheta[n] * r(next[n] - t.target[n])));
       const old = rule.termNames.map((_, k) => st.terms[k * N + n]);
-      termF.forEach((tf, k) => (st.terms[k * N + n] = tf(next[n], st.u[n], st.theta[n], ...old)));
+      termF.forEach((tf, k) => (st.terms[k * N + n] = tf(next[n], st.u[n], st.theta[n], ...old, ...op(n))));
     };
     for (let n = 0; n < N; n++) {
       if (t.role[n] === ROLE.input) continue;
@@ -57,12 +66,12 @@ export function oracle(t: SynapseTensor, rule: CompiledRule, pl: PlasticityOptio
         const vecEnd = s0 + 4 * Math.floor((t.segSynStart[g + 1] - s0) / 4);
         for (let s = s0; s < t.segSynStart[g + 1]; s++) {
           const p = base + t.pre[s];
-          const c = contrib(cur[p], st.w[s], sgnOf(g, p), t.segTag[g], ...rule.slotNames.map((_, k) => st.slots[k * S + s]));
+          const c = contrib(cur[p], st.w[s], sgnOf(g, p), t.segTag[g], ...rule.slotNames.map((_, k) => st.slots[k * S + s]), ...op(n));
           if (s < vecEnd) lanes[(s - s0) % 4] = Math.fround(lanes[(s - s0) % 4] + c);
           else tail = Math.fround(tail + c);
         }
         st.v[g] = Math.fround(Math.fround(Math.fround(lanes[0] + lanes[1]) + Math.fround(lanes[2] + lanes[3])) + tail);
-        st.d[g] = seg(st.v[g], t.segSign[g], t.segTag[g]);
+        st.d[g] = seg(st.v[g], t.segSign[g], t.segTag[g], ...op(n));
         u = r(u + st.d[g]);
       }
       st.u[n] = u;
@@ -110,7 +119,7 @@ export function oracle(t: SynapseTensor, rule: CompiledRule, pl: PlasticityOptio
         for (let s = t.segSynStart[g]; s < t.segSynStart[g + 1]; s++) {
           const p = base + t.pre[s];
           const slots = rule.slotNames.map((_, k) => st.slots[k * S + s]);
-          const args = [cur[p], next[n], st.w[s], st.v[g], st.d[g], sgnOf(g, p), fanin, st.u[n], st.theta[n], t.segTag[g], ...slots, ...terms];
+          const args = [cur[p], next[n], st.w[s], st.v[g], st.d[g], sgnOf(g, p), fanin, st.u[n], st.theta[n], t.segTag[g], ...slots, ...terms, ...op(n)];
           const d = dw(...args);
           const ns = slotF.map((f) => f(...args));
           st.w[s] = Math.min(Math.max(Math.fround(st.w[s] + d), Math.fround(pl.wMin)), Math.fround(pl.wMax));
