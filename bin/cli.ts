@@ -219,10 +219,20 @@ export function buildCli(argv: string[]): Argv {
     });
 }
 
+/**
+ * `--set X` → `--set=X`: the token after --set is always its value, so an assignment that starts
+ * with '-' (`--set -1=1`) is not parsed as short flags.
+ */
+function joinSetValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) out.push(args[i] === '--set' && i + 1 < args.length ? `--set=${args[++i]}` : args[i]);
+  return out;
+}
+
 /** Runs one command line; the outcome is process.exitCode (0, 1 or 2) and what was printed. */
 export async function main(args: string[]): Promise<void> {
   try {
-    await buildCli(args).parseAsync();
+    await buildCli(joinSetValues(args)).parseAsync();
   } catch (err) {
     handleFatal(err);
   }

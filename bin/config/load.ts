@@ -5,7 +5,7 @@ import type * as z from 'zod';
 import { UserError, showValue, type Problem } from '../errors.ts';
 import { CompareSchema, crossCheckCompare, type CompareConfig } from './compare-schema.ts';
 import { crossCheckEvolve, EvolveSchema, isEvolve, type EvolveConfig } from './evolve-schema.ts';
-import { ConfigSchema, crossCheck, resolveRuleParams, type Config } from './schema.ts';
+import { checkRule, ConfigSchema, crossCheck, resolveRuleParams, type Config } from './schema.ts';
 import { isRec, zodWording } from './zod-helpers.ts';
 
 /** A simulation config, or a comparison config (one with a "methods" key). */
@@ -72,8 +72,9 @@ export function validateEvolve(raw: unknown, source = 'config'): EvolveConfig {
   const result = EvolveSchema.safeParse(raw, { error: zodWording });
   const problems: Problem[] = [];
   if (!result.success) for (const issue of result.error.issues) problems.push(...issueProblems(EvolveSchema, issue, raw));
-  // the rule and the gene table are checked on a config that parsed
-  if (result.success) problems.push(...crossCheckEvolve(result.data));
+  // the rule as in a simulation config; the gene table and strategy only on a config that parsed
+  if (isRec(raw) && isRec(raw.rule)) problems.push(...checkRule(raw.rule, didYouMean));
+  if (result.success && problems.length === 0) problems.push(...crossCheckEvolve(result.data));
   report(problems, result.success, source);
   return resolveRuleParams(result.data!);
 }

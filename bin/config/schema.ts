@@ -278,7 +278,7 @@ export function crossCheck(raw: unknown, suggest: (word: string, options: string
 
 type ParamSpec = { min?: number; max?: number };
 
-function checkRule(rule: Rec, suggest: (word: string, options: string[]) => string): Problem[] {
+export function checkRule(rule: Rec, suggest: (word: string, options: string[]) => string): Problem[] {
   const out: Problem[] = [];
   if (typeof rule.name !== 'string') return out;
   const known = Object.keys(builtinRules);
