@@ -4,7 +4,7 @@
 // the data it scores.
 import type { BackendChoice } from '../../sim/select.ts';
 import { createBackend } from '../../sim/select.ts';
-import type { PlasticityOptions } from '../../sim/backend.ts';
+import type { Backend, BackendInit, NetworkState, PlasticityOptions } from '../../sim/backend.ts';
 import { fromLayers, type LayersSpec } from '../../sim/build.ts';
 import type { CompiledRule } from '../../sim/compiler/compile.ts';
 import { inputSize, neuronCount, type SynapseTensor } from '../../sim/tensor.ts';
@@ -37,6 +37,85 @@ export class MethodDiverged extends Error {}
 /** Samples encoded per backend call. */
 const ENCODE_BATCH = 256;
 
+/**
+ * Feeds `steps` steps of the task's sample stream, step t seeing stream sample ⌊t / hold⌋, in chunks.
+ * Returns the first step whose state was not finite, or −1; with `stopOnBad` it stops there.
+ */
+export async function feedStream(backend: Backend, task: Task, steps: number, hold: number, chunk: number, progress?: (done: number) => void, stopOnBad = false): Promise<number> {
+  const buf = new Float32Array(chunk * task.dim);
+  const samples = new Float32Array((Math.ceil(chunk / hold) + 1) * task.dim);
+  let firstBad = -1;
+  for (let t = 0; t < steps; ) {
+    const T = Math.min(chunk, steps - t);
+    const first = Math.floor(t / hold);
+    const n = Math.floor((t + T - 1) / hold) - first + 1;
+    task.fill(samples.subarray(0, n * task.dim), first, n);
+    for (let k = 0; k < T; k++) {
+      const p = Math.floor((t + k) / hold) - first;
+      buf.set(samples.subarray(p * task.dim, (p + 1) * task.dim), k * task.dim);
+    }
+    const { firstBadStep } = await backend.run(T, buf.subarray(0, T * task.dim));
+    if (firstBadStep >= 0 && firstBad < 0) firstBad = firstBadStep;
+    t += T;
+    progress?.(t);
+    if (firstBad >= 0 && stopOnBad) break;
+  }
+  return firstBad;
+}
+
+/**
+ * The activity of neuron ranges `ranges` (global indices) after each of `count` samples has been
+ * clamped to the inputs for `settle` steps, from a fresh backend over `init` (give it a frozen
+ * tensor: no plasticity, no homeostasis). Every organism of the tensor sees the same samples, so one
+ * pass encodes them all. Returns, per range, count × range-size values.
+ */
+export async function encodeRanges(
+  choice: BackendChoice,
+  init: Omit<BackendInit, 'record' | 'maxChunk'>,
+  dim: number,
+  x: Float32Array,
+  count: number,
+  settle: number,
+  ranges: readonly (readonly [number, number])[],
+): Promise<Float32Array[]> {
+  const N = neuronCount(init.tensor);
+  const outs = ranges.map(([a, b]) => new Float32Array(count * (b - a)));
+  const B = Math.min(ENCODE_BATCH, Math.max(1, count));
+  const enc = await createBackend(choice, { ...init, record: { every: settle, capacity: B }, maxChunk: B * settle });
+  try {
+    const inputs = new Float32Array(B * settle * dim);
+    for (let s0 = 0; s0 < count; s0 += B) {
+      const b = Math.min(B, count - s0);
+      for (let k = 0; k < b; k++) {
+        const sample = x.subarray((s0 + k) * dim, (s0 + k + 1) * dim);
+        for (let r = 0; r < settle; r++) inputs.set(sample, (k * settle + r) * dim);
+      }
+      await enc.backend.run(b * settle, inputs.subarray(0, b * settle * dim));
+      // one frame after the last settle step of each sample; the newest b frames are this batch
+      const rec = await enc.backend.readRecording();
+      const frames = rec.steps.length;
+      for (let k = 0; k < b; k++) {
+        const f = frames - b + k;
+        ranges.forEach(([c0, c1], r) => outs[r].set(rec.frames.subarray(f * N + c0, f * N + c1), (s0 + k) * (c1 - c0)));
+      }
+    }
+  } finally {
+    await enc.backend.dispose();
+  }
+  return outs;
+}
+
+/** Learned weights and thresholds, no plasticity and no homeostasis: a fixed encoder. */
+export function freeze(tensor: SynapseTensor, state: Pick<NetworkState, 'w' | 'theta'>): SynapseTensor {
+  return {
+    ...tensor,
+    w: state.w.slice(),
+    theta: state.theta.slice(),
+    etaTheta: new Float32Array(neuronCount(tensor)),
+    segPlastic: new Uint8Array(tensor.segPlastic.length),
+  };
+}
+
 function codeRange(net: LayersSpec, name: string): [number, number] {
   let start = 0;
   for (const l of net.layers) {
@@ -55,72 +134,15 @@ export async function fitBio(task: Task, spec: BioSpec, ctx: FitContext): Promis
   const { backend } = await createBackend(choice, { tensor, rule: spec.rule, plasticity: spec.plasticity, maxChunk: chunk });
   let state;
   try {
-    const buf = new Float32Array(chunk * task.dim);
-    const hold = spec.hold ?? 1;
-    const samples = new Float32Array((Math.ceil(chunk / hold) + 1) * task.dim);
-    for (let t = 0; t < spec.steps; ) {
-      const T = Math.min(chunk, spec.steps - t);
-      // step t sees stream sample ⌊t / hold⌋
-      const first = Math.floor(t / hold);
-      const n = Math.floor((t + T - 1) / hold) - first + 1;
-      task.fill(samples.subarray(0, n * task.dim), first, n);
-      for (let k = 0; k < T; k++) {
-        const p = Math.floor((t + k) / hold) - first;
-        buf.set(samples.subarray(p * task.dim, (p + 1) * task.dim), k * task.dim);
-      }
-      const { firstBadStep } = await backend.run(T, buf.subarray(0, T * task.dim));
-      if (firstBadStep >= 0) throw new MethodDiverged(`diverged at step ${firstBadStep}: non-finite activity or weight under rule '${spec.rule.name}'`);
-      t += T;
-      ctx.progress?.(t, spec.steps, 'step');
-    }
+    const firstBadStep = await feedStream(backend, task, spec.steps, spec.hold ?? 1, chunk, (t) => ctx.progress?.(t, spec.steps, 'step'), true);
+    if (firstBadStep >= 0) throw new MethodDiverged(`diverged at step ${firstBadStep}: non-finite activity or weight under rule '${spec.rule.name}'`);
     state = await backend.readState();
   } finally {
     await backend.dispose();
   }
-  // Learned weights and thresholds, no plasticity and no homeostasis: a fixed encoder.
-  const N = neuronCount(tensor);
-  const frozen: SynapseTensor = {
-    ...tensor,
-    w: state.w.slice(),
-    theta: state.theta.slice(),
-    etaTheta: new Float32Array(N),
-    segPlastic: new Uint8Array(tensor.segPlastic.length),
-  };
-  const encode = async (x: Float32Array, count: number): Promise<Float32Array> => {
-    const P = c1 - c0;
-    const out = new Float32Array(count * P);
-    const B = Math.min(ENCODE_BATCH, Math.max(1, count));
-    const enc = await createBackend(choice, {
-      tensor: frozen,
-      rule: spec.rule,
-      plasticity: spec.plasticity,
-      record: { every: spec.settle, capacity: B },
-      // slots such as key-query's gates shape the contribution; terms such as its usage feed the rule
-      initial: { slots: state.slots, terms: state.terms },
-      maxChunk: B * spec.settle,
-    });
-    try {
-      const inputs = new Float32Array(B * spec.settle * task.dim);
-      for (let s0 = 0; s0 < count; s0 += B) {
-        const b = Math.min(B, count - s0);
-        for (let k = 0; k < b; k++) {
-          const sample = x.subarray((s0 + k) * task.dim, (s0 + k + 1) * task.dim);
-          for (let r = 0; r < spec.settle; r++) inputs.set(sample, (k * spec.settle + r) * task.dim);
-        }
-        await enc.backend.run(b * spec.settle, inputs.subarray(0, b * spec.settle * task.dim));
-        // one frame after the last settle step of each sample; the newest b frames are this batch
-        const rec = await enc.backend.readRecording();
-        const frames = rec.steps.length;
-        for (let k = 0; k < b; k++) {
-          const f = frames - b + k;
-          out.set(rec.frames.subarray(f * N + c0, f * N + c1), (s0 + k) * P);
-        }
-      }
-    } finally {
-      await enc.backend.dispose();
-    }
-    return out;
-  };
+  const frozen = freeze(tensor, state);
+  const encode = async (x: Float32Array, count: number): Promise<Float32Array> =>
+    (await encodeRanges(choice, { tensor: frozen, rule: spec.rule, plasticity: spec.plasticity, initial: { slots: state.slots, terms: state.terms } }, task.dim, x, count, spec.settle, [[c0, c1]]))[0];
   const decode = spec.decoder === undefined ? undefined : predictionDecoder(tensor, state.w, state.theta, codeRange(spec.network, spec.decoder), [c0, c1], task.dim);
   return { codeDim: c1 - c0, encode, decode, info: { steps: spec.steps, settle: spec.settle, code_layer: spec.code, hold: spec.hold ?? 1 } };
 }

@@ -1,0 +1,188 @@
+// `springtail evolve <config> [--resume DIR]` (issue 10 §6): the run directory, per-generation
+// records and atomic checkpoints, progress, and SIGINT/SIGTERM finishing the current generation.
+//
+// Commit order per generation: generations.jsonl gets its line, best-genome.json and
+// best-network.json are replaced, then checkpoint.json is replaced last. The checkpoint is the
+// commit point: a resume trims generations.jsonl back to the checkpoint's generation count, so a
+// kill at any moment loses at most the generation in flight and never duplicates a line.
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { developOrganism, organismSeed } from '../../evolve/develop.ts';
+import { organismNetwork } from '../../evolve/export.ts';
+import { genomeToJson } from '../../evolve/genome.ts';
+import { initialCheckpoint, localEvaluator, step, type Checkpoint, type EvolveSetup, type Evaluator } from '../../evolve/run.ts';
+import { getStrategy } from '../../evolve/strategies/index.ts';
+import { FEWSHOT_N } from '../../tasks/compare.ts';
+import { setupOf, type EvolveConfig } from '../config/evolve-schema.ts';
+import { RunFailure, UserError } from '../errors.ts';
+import { appendLine, fsCause, makeRunDir, writeFileAtomic, writeJsonAtomic } from '../fsutil.ts';
+import { createProgress } from '../progress.ts';
+
+export interface EvolveOptions {
+  out?: string;
+  force?: boolean;
+  /** An existing evolution run directory to continue. */
+  resume?: string;
+  /** Total generations (overrides the config's). */
+  generations?: number;
+}
+
+const CHECKPOINT = 'checkpoint.json';
+const GENERATIONS = 'generations.jsonl';
+
+/** Reads and checks a checkpoint; every problem names the file and the field. */
+export function readCheckpoint(file: string, setup: EvolveSetup): Checkpoint {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserError(`cannot read checkpoint ${file}: ${e instanceof SyntaxError ? `invalid JSON (${e.message})` : fsCause(e)}`);
+  }
+  const bad = (field: string, expected: string, value?: unknown): never => {
+    throw new UserError(`invalid checkpoint ${file}`, [{ path: field, value, expected }]);
+  };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return bad('(root)', 'an object', raw);
+  const c = raw as Record<string, unknown>;
+  if (c.format !== 'springtail-evolve-checkpoint/1') bad('format', '"springtail-evolve-checkpoint/1"', c.format);
+  if (!Number.isInteger(c.generation) || (c.generation as number) < 0) bad('generation', 'integer >= 0', c.generation);
+  if (!Number.isInteger(c.evaluations) || (c.evaluations as number) < 0) bad('evaluations', 'integer >= 0', c.evaluations);
+  if (!Number.isInteger(c.failures) || (c.failures as number) < 0) bad('failures', 'integer >= 0', c.failures);
+  const s = c.strategy as Record<string, unknown> | undefined;
+  if (typeof s !== 'object' || s === null) return bad('strategy', 'the strategy state (object)', s);
+  if (s.strategy !== setup.strategy.name) bad('strategy.strategy', `"${setup.strategy.name}" (the config's strategy)`, s.strategy);
+  const dim = setup.genes.filter((g) => g.evolve).length;
+  if (s.dim !== dim) bad('strategy.dim', `${dim} (the genes the config evolves)`, s.dim);
+  if (s.generation !== c.generation) bad('strategy.generation', `${c.generation} (the checkpoint's generation)`, s.generation);
+  if (c.best !== null && (typeof c.best !== 'object' || !Number.isFinite((c.best as Record<string, unknown>).fitness))) bad('best.fitness', 'finite number', (c.best as Record<string, unknown> | undefined)?.fitness);
+  // the strategy's own shape: one ask must work on it
+  try {
+    getStrategy(setup.strategy.name).ask(c.strategy as Checkpoint['strategy']);
+  } catch (e) {
+    bad('strategy', `a state ${setup.strategy.name} can continue from (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return raw as Checkpoint;
+}
+
+/** Keeps the first `n` lines of generations.jsonl (a kill may have left one line past the checkpoint). */
+function trimGenerations(file: string, n: number): void {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    // no file yet: nothing to trim
+  }
+  const lines = text.split('\n').filter((l) => l.length > 0);
+  if (lines.length < n) throw new UserError(`${file} has ${lines.length} generation records, the checkpoint ${n}: the run directory was changed by hand`);
+  if (lines.length !== n || !text.endsWith('\n')) writeFileAtomic(file, lines.slice(0, n).map((l) => l + '\n').join(''));
+}
+
+function bestNetworkConfig(config: EvolveConfig, setup: EvolveSetup, ck: Checkpoint): unknown {
+  const best = ck.best!;
+  const org = developOrganism(setup.skeleton, best.genome, organismSeed(setup.seed, best.generation, best.member, 0));
+  const params: Record<string, number> = { ...config.rule.params };
+  for (const k of Object.keys(setup.skeleton.ruleParams)) params[k] = best.genome[`rule.${k}`];
+  const { evolve: _evolve, ...rule } = config.rule;
+  return {
+    name: `${config.name}-best`,
+    seed: config.seed,
+    backend: config.backend,
+    task: config.task,
+    // the few-shot readout needs 200 training samples: a smaller task leaves it out
+    ...(config.task.train < FEWSHOT_N ? { metrics: ['recon_sse', 'r2', 'knn_acc', 'code_quality'] } : {}),
+    methods: [
+      { kind: 'pixels' },
+      { kind: 'pca', components: setup.skeleton.code.size },
+      {
+        kind: 'bio',
+        name: 'evolved',
+        network: organismNetwork(setup.skeleton, best.genome, org),
+        rule: { ...rule, params },
+        plasticity: config.plasticity,
+        steps: config.fitness.childhood,
+        chunk: config.fitness.chunk,
+        hold: config.fitness.hold,
+        settle: config.fitness.settle,
+        code: 'code',
+      },
+    ],
+  };
+}
+
+export async function evolveCommand(config: EvolveConfig, opts: EvolveOptions, evaluatorOf: (setup: EvolveSetup) => Evaluator = localEvaluator): Promise<void> {
+  const total = opts.generations ?? config.generations;
+  let dir: string;
+  let setup: EvolveSetup;
+  let ck: Checkpoint;
+  if (opts.resume !== undefined) {
+    dir = opts.resume;
+    setup = setupOf(config);
+    const file = join(dir, CHECKPOINT);
+    try {
+      statSync(file);
+    } catch {
+      throw new UserError(`--resume ${dir}: no ${CHECKPOINT} there (not an evolution run directory)`);
+    }
+    ck = readCheckpoint(file, setup);
+    trimGenerations(join(dir, GENERATIONS), ck.generation);
+    // a new total is the run's from now on: a later --resume without --generations keeps it
+    if (total !== config.generations) writeJsonAtomic(join(dir, 'config.json'), { ...config, generations: total });
+  } else {
+    setup = setupOf(config);
+    dir = makeRunDir({ name: config.name, kind: 'evolution', out: opts.out, force: opts.force });
+    writeJsonAtomic(join(dir, 'config.json'), { ...config, generations: total });
+    writeFileAtomic(join(dir, GENERATIONS), '');
+    ck = initialCheckpoint(setup);
+    // generation 0's checkpoint at once: a run killed before its first generation can be resumed too
+    writeJsonAtomic(join(dir, CHECKPOINT), ck);
+  }
+  const dim = setup.genes.filter((g) => g.evolve).length;
+  process.stderr.write(
+    `${config.name}: ${config.strategy.name}, population ${config.strategy.popSize} × ${config.replicates} replicate(s), ${dim} evolving genes, backend ${config.backend}; ` +
+      `generation ${ck.generation}/${total}; writing ${dir}\n`,
+  );
+
+  let stop = false;
+  const onSignal = (sig: string) => {
+    if (stop) return;
+    stop = true;
+    process.stderr.write(`\n${sig}: finishing generation ${ck.generation}, then a checkpoint and exit\n`);
+  };
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  const evaluator = evaluatorOf(setup);
+  const progress = createProgress(total, `${config.name} generation`, undefined, ck.generation, true);
+  try {
+    while (ck.generation < total && !stop) {
+      const { checkpoint, record } = await step(setup, evaluator, ck);
+      try {
+        appendLine(join(dir, GENERATIONS), JSON.stringify(record));
+        if (checkpoint.best && checkpoint.best !== ck.best) {
+          writeJsonAtomic(join(dir, 'best-genome.json'), { ...genomeToJson(setup.genes, checkpoint.best.genome), fitness: checkpoint.best.fitness, generation: checkpoint.best.generation, member: checkpoint.best.member, scores: checkpoint.best.scores });
+          writeJsonAtomic(join(dir, 'best-network.json'), bestNetworkConfig(config, setup, checkpoint));
+        }
+        writeJsonAtomic(join(dir, CHECKPOINT), checkpoint);
+      } catch (e) {
+        throw new RunFailure(`cannot write the generation ${ck.generation} files in ${dir}: ${fsCause(e)} (the previous checkpoint is intact)`);
+      }
+      ck = checkpoint;
+      progress.update(ck.generation, { best: ck.best?.fitness ?? NaN, median: record.fitness.median, failures: record.failures });
+      // the cpu backend can finish a whole generation in microtasks: let signal events in
+      await new Promise((r) => setImmediate(r));
+    }
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+    await evaluator.close();
+  }
+  const b = ck.best;
+  process.stdout.write(
+    `${config.name}: ${ck.generation}/${total} generations, ${ck.evaluations} evaluations, ${ck.failures} failed\n` +
+      (b ? `  best fitness ${b.fitness.toFixed(4)} (generation ${b.generation}, member ${b.member}): ${Object.entries(b.scores ?? {}).map(([k, v]) => `${k} ${Number(v).toFixed(4)}`).join(', ')}\n` : '') +
+      `run directory: ${dir}\n` +
+      (b ? `compare the best organism with pixels and PCA: springtail run ${join(dir, 'best-network.json')}\n` : '') +
+      (ck.generation < total ? `continue with: springtail evolve --resume ${dir}\n` : ''),
+  );
+}
