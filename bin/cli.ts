@@ -6,6 +6,7 @@ import type { CompareConfig } from './config/compare-schema.ts';
 import type { AnyConfig, LoadedConfig } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import type { EvolveConfig } from './config/evolve-schema.ts';
+import type { EvaluatorFactory } from './commands/evolve.ts';
 import { UserError, escapeText, handleFatal, showValue } from './errors.ts';
 
 // Config modules (zod, rules) load lazily so `--help` and bench stay fast.
@@ -52,6 +53,32 @@ async function runFlags(argv: { backend?: unknown; seed?: unknown; out?: unknown
     seed: flagValue('--seed', argv.seed, `integer 0..${SEED_MAX}`, (s) => (/^\d+$/.test(s) && BigInt(s) <= SEED_MAX ? Number(s) : undefined)),
     out: flagValue('--out', argv.out, 'a directory path', (s) => s),
   };
+}
+
+const intFlag = (flag: string, raw: unknown, lo: number, hi: number, what = '') =>
+  flagValue(flag, raw, `integer ${lo}..${hi}${what}`, (t) => (/^\d+$/.test(t) && Number(t) >= lo && Number(t) <= hi ? Number(t) : undefined));
+const redisFlag = (raw: unknown) => flagValue('--redis', raw, 'a Redis URL, e.g. redis://127.0.0.1:6379', (s) => s);
+
+/** evolve's `--executor bullmq --redis URL [--chunk N] [--redis-timeout S]`: the evaluator factory once Redis answered (else exit 2); undefined for local. */
+async function executorFlags(argv: { executor?: unknown; redis?: unknown; chunk?: unknown; redisTimeout?: unknown }) {
+  const executor = flagValue('--executor', argv.executor, '"local" | "bullmq"', (s) => (s === 'local' || s === 'bullmq' ? s : undefined)) ?? 'local';
+  const redis = redisFlag(argv.redis);
+  const chunk = intFlag('--chunk', argv.chunk, 1, 100_000, ' (members per job)');
+  const redisTimeout = intFlag('--redis-timeout', argv.redisTimeout, 1, 7 * 24 * 3600, ' (seconds)');
+  if (executor === 'local') {
+    for (const [flag, v] of [['--redis', redis], ['--chunk', chunk], ['--redis-timeout', redisTimeout]] as const) {
+      if (v !== undefined) throw badFlag(flag, v, 'nothing: it is only for --executor bullmq');
+    }
+    return undefined;
+  }
+  if (redis === undefined) throw badFlag('--redis', undefined, 'a Redis URL with --executor bullmq, e.g. redis://127.0.0.1:6379');
+  const { parseRedisUrl, probeRedis } = await import('./executor/redis.ts');
+  const { bullmqEvaluator } = await import('./executor/coordinator.ts');
+  const url = parseRedisUrl('--redis', redis);
+  await probeRedis(url);
+  const opts = { url, chunk, redisTimeout: redisTimeout ?? 600 };
+  const factory: EvaluatorFactory = (setup, run) => bullmqEvaluator(opts, setup, run);
+  return factory;
 }
 
 /** `validate`'s memory line, or exit 2 when no backend the config may use can hold it (config/budget.ts). */
@@ -143,17 +170,22 @@ export function buildCli(argv: string[]): Argv {
           .option('seed', { type: 'string', describe: 'overrides the config seed: an integer 0..2^32-1' })
           .option('out', { type: 'string', describe: 'run directory (default runs/<name>-<timestamp>)' })
           .option('force', { type: 'boolean', default: false, describe: 'replace the springtail run already in --out (deleting all of its files)' })
-          .option('set', setOption),
+          .option('set', setOption)
+          .option('executor', { type: 'string', describe: 'where members are evaluated: local (this process, the default) | bullmq (workers on a Redis queue: springtail worker)' })
+          .option('redis', { type: 'string', describe: 'with --executor bullmq: the Redis URL, e.g. redis://127.0.0.1:6379' })
+          .option('chunk', { type: 'string', describe: `with --executor bullmq: members per job (default 4)` })
+          .option('redis-timeout', { type: 'string', describe: 'with --executor bullmq: seconds without Redis before the run stops with exit 1, checkpoint intact (default 600)' }),
       async (argv) => {
         const { backend, seed, out } = await runFlags(argv);
         const generations = flagValue('--generations', argv.generations, 'integer >= 1', (t) => (/^\d+$/.test(t) && Number(t) >= 1 && Number(t) <= 10_000_000 ? Number(t) : undefined));
         const resume = flagValue('--resume', argv.resume, 'an evolution run directory', (t) => t);
         const sets = setValues(argv.set);
+        const evaluatorOf = await executorFlags(argv);
         const { evolveCommand } = await import('./commands/evolve.ts');
         if (resume === undefined) {
           if (argv.config === undefined) throw badFlag('config', undefined, 'an evolution config file (or --resume DIR)');
           const config = await loadEvolveConfig(argv.config, sets, { backend, seed });
-          await evolveCommand(config, { out, force: argv.force, generations });
+          await evolveCommand(config, { out, force: argv.force, generations }, evaluatorOf);
           return;
         }
         for (const [flag, v] of [['--out', out], ['--seed', seed], ['--set', sets.length ? sets : undefined], ['--force', argv.force || undefined]] as const) {
@@ -168,7 +200,30 @@ export function buildCli(argv: string[]): Argv {
           const { generations: _b, ...y } = config;
           if (JSON.stringify(x) !== JSON.stringify(y)) throw badFlag('config', argv.config, `the config of ${join(resume, 'config.json')} (or leave it out): it differs`);
         }
-        await evolveCommand(config, { resume, generations });
+        await evolveCommand(config, { resume, generations }, evaluatorOf);
+      },
+    )
+    .command(
+      'worker',
+      'evaluate evolution jobs from Redis (springtail evolve --executor bullmq), on this machine or another',
+      (y) =>
+        y
+          .option('redis', { type: 'string', describe: 'the Redis URL, e.g. redis://HOST:6379' })
+          .option('concurrency', { type: 'string', describe: 'jobs evaluated at once, each in its own process (default 1, at most the cores)' })
+          .option('backend', { type: 'string', describe: 'backend for runs whose config says auto: cpu | webgpu | auto (default auto); a run naming another backend is refused' })
+          .option('lock-duration', { type: 'string', describe: 'ms a job stays locked after its worker stops renewing it (default 30000; evolve/README.md)' })
+          .option('stalled-interval', { type: 'string', describe: 'ms between checks for jobs of dead workers (default 15000)' }),
+      async (argv) => {
+        const redis = redisFlag(argv.redis);
+        if (redis === undefined) throw badFlag('--redis', undefined, 'a Redis URL, e.g. redis://127.0.0.1:6379');
+        const backend = flagValue('--backend', argv.backend, BACKENDS.map((b) => JSON.stringify(b)).join(' | '), (s) => (BACKENDS.includes(s) ? (s as 'cpu' | 'webgpu' | 'auto') : undefined)) ?? 'auto';
+        const cores = os.availableParallelism();
+        const concurrency = intFlag('--concurrency', argv.concurrency, 1, cores, ` (this machine has ${cores} cores)`) ?? 1;
+        const { parseRedisUrl } = await import('./executor/redis.ts');
+        const { workerCommand, WORKER_DEFAULTS } = await import('./commands/worker.ts');
+        const lockDuration = intFlag('--lock-duration', argv.lockDuration, 1000, 3_600_000, ' (ms)') ?? WORKER_DEFAULTS.lockDuration;
+        const stalledInterval = intFlag('--stalled-interval', argv.stalledInterval, 500, 3_600_000, ' (ms)') ?? WORKER_DEFAULTS.stalledInterval;
+        await workerCommand({ url: parseRedisUrl('--redis', redis), concurrency, backend, lockDuration, stalledInterval });
       },
     )
     .command(
@@ -205,7 +260,7 @@ export function buildCli(argv: string[]): Argv {
         await benchCommand({ workload: argv.workload, backend: argv.backend, json: argv.json, steps: argv.steps, threads: argv.threads });
       },
     )
-    .demandCommand(1, 'give a command: run, validate, evolve or bench')
+    .demandCommand(1, 'give a command: run, validate, evolve, worker or bench')
     .strict()
     .help()
     .alias('h', 'help')
@@ -220,12 +275,12 @@ export function buildCli(argv: string[]): Argv {
 }
 
 /**
- * `--set X` → `--set=X`: the token after --set is always its value, so an assignment that starts
- * with '-' (`--set -1=1`) is not parsed as short flags.
+ * `--set X` → `--set=X` unless X is another long flag, so an assignment that starts with '-'
+ * (`--set -1=1`) is not parsed as short flags, and a bare `--set` before a flag stays bare.
  */
 function joinSetValues(args: string[]): string[] {
   const out: string[] = [];
-  for (let i = 0; i < args.length; i++) out.push(args[i] === '--set' && i + 1 < args.length ? `--set=${args[++i]}` : args[i]);
+  for (let i = 0; i < args.length; i++) out.push(args[i] === '--set' && i + 1 < args.length && !args[i + 1].startsWith('--') ? `--set=${args[++i]}` : args[i]);
   return out;
 }
 

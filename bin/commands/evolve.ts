@@ -108,7 +108,10 @@ function bestNetworkConfig(config: EvolveConfig, setup: EvolveSetup, ck: Checkpo
   };
 }
 
-export async function evolveCommand(config: EvolveConfig, opts: EvolveOptions, evaluatorOf: (setup: EvolveSetup) => Evaluator = localEvaluator): Promise<void> {
+/** Makes the run's evaluator; the bullmq one needs the run's config (sent to workers) and directory (its run id and log). */
+export type EvaluatorFactory = (setup: EvolveSetup, run: { config: EvolveConfig; dir: string }) => Evaluator;
+
+export async function evolveCommand(config: EvolveConfig, opts: EvolveOptions, evaluatorOf: EvaluatorFactory = localEvaluator): Promise<void> {
   const total = opts.generations ?? config.generations;
   let dir: string;
   let setup: EvolveSetup;
@@ -151,7 +154,7 @@ export async function evolveCommand(config: EvolveConfig, opts: EvolveOptions, e
   const onTerm = () => onSignal('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
-  const evaluator = evaluatorOf(setup);
+  const evaluator = evaluatorOf(setup, { config: { ...config, generations: total }, dir });
   const progress = createProgress(total, `${config.name} generation`, undefined, ck.generation, true);
   try {
     while (ck.generation < total && !stop) {
