@@ -54,6 +54,8 @@ export interface GenerationRecord {
   /** The strategy's step size (sigma) or temperature, as its metrics give it. */
   scale: Record<string, number>;
   failures: number;
+  /** Each failed member and why (non-finite state, over budget), so a failure is never silent. */
+  failed: { member: number; why: string }[];
   best: MemberResult['scores'];
   eval_seconds: number;
   evals_per_s: number;
@@ -173,6 +175,7 @@ export async function step(setup: EvolveSetup, evaluator: Evaluator, ck: Checkpo
     best_so_far: best?.fitness ?? NaN,
     scale: strategy.metrics(next),
     failures,
+    failed: results.flatMap((r) => (Number.isFinite(r.fitness) ? [] : [{ member: r.member, why: r.failed ?? 'non-finite fitness' }])),
     best: top?.scores ?? null,
     eval_seconds: seconds,
     evals_per_s: (population.length * setup.replicates) / Math.max(seconds, 1e-9),
