@@ -77,7 +77,7 @@ async function executorFlags(argv: { executor?: unknown; redis?: unknown; chunk?
   const url = parseRedisUrl('--redis', redis);
   await probeRedis(url);
   const opts = { url, chunk, redisTimeout: redisTimeout ?? 600 };
-  const factory: EvaluatorFactory = (setup, run) => bullmqEvaluator(opts, setup, run);
+  const factory: EvaluatorFactory = (_setup, run) => bullmqEvaluator(opts, run);
   return factory;
 }
 
@@ -173,7 +173,7 @@ export function buildCli(argv: string[]): Argv {
           .option('set', setOption)
           .option('executor', { type: 'string', describe: 'where members are evaluated: local (this process, the default) | bullmq (workers on a Redis queue: springtail worker)' })
           .option('redis', { type: 'string', describe: 'with --executor bullmq: the Redis URL, e.g. redis://127.0.0.1:6379' })
-          .option('chunk', { type: 'string', describe: `with --executor bullmq: members per job (default 4)` })
+          .option('chunk', { type: 'string', describe: 'with --executor bullmq: members per job (default 4)' })
           .option('redis-timeout', { type: 'string', describe: 'with --executor bullmq: seconds without Redis before the run stops with exit 1, checkpoint intact (default 600)' }),
       async (argv) => {
         const { backend, seed, out } = await runFlags(argv);
