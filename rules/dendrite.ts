@@ -2,7 +2,7 @@
 // a thresholded plateau, a sigmoid, a multiplicative AND — and plasticity gated by the segment's
 // plateau (segment active → its active synapses potentiate, otherwise they depress).
 //
-// Journal (/work/shared/seeds/002_523932046a70d126.txt), lines used:
+// Journal (../shared/seeds/002_523932046a70d126.txt), lines used:
 // - 233: "synapses cluster together on dendrites ... to allow for the nonlinear interactions";
 // - 262-263: conjunctive features = co-occurring signals, extracted with nonlinear Hebbian synapses,
 //   "similar to a linear 'AND' gate";

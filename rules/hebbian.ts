@@ -41,7 +41,7 @@ export const bcm: RuleDef = {
   update: 'eta * pre * post * (post - thetaM)',
 };
 
-// The journal's cubic nonlinear Hebbian rule (journal: /work/shared/seeds/002_523932046a70d126.txt).
+// The journal's cubic nonlinear Hebbian rule (journal: ../shared/seeds/002_523932046a70d126.txt).
 // Journal lines used: the "cube learning rule" (36); the "cubic hebbian learning rule" that solved
 // the XOR and 2-axis tasks where the linear rule does not (101-108); "infrequent strong LTP
 // compensates for frequent small LTD" (231); the learning rate depends on the number of inputs

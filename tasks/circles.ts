@@ -1,6 +1,6 @@
 // Circles (SPEC §5): H×W images of one circle outline with latents cx, cy, r. The default Gaussian
 // ring of width 3 on 28×28 is the generator whose PCA readouts SPEC §5 measured
-// (/work/shared/peers/circles_pca.py, `discs(..., ring=3.0)`).
+// (../shared/peers/circles_pca.py, `discs(..., ring=3.0)`).
 //
 // Geometry: image units span [0, 1] on both axes; pixel (row i, column j) has its centre at
 // x = (j + 0.5)/W, y = (i + 0.5)/H, and cx is measured along x (columns), cy along y (rows).

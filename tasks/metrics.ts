@@ -1,5 +1,5 @@
 // Metrics shared by every method (SPEC §5), so comparisons are fair. The readouts reproduce
-// /work/shared/peers/baselines.py: ridge on the code plus a bias column, λ = 1e-3, with λ also on
+// ../shared/peers/baselines.py: ridge on the code plus a bias column, λ = 1e-3, with λ also on
 // the bias weight (baselines.py adds λ·I to the whole (d+1)×(d+1) normal matrix).
 //
 // Signature style: a matrix is a `Rows` — row-major data plus explicit count (rows, samples) and

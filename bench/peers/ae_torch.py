@@ -1,4 +1,4 @@
-"""PyTorch's one-hidden-layer autoencoder, exactly as /work/shared/peers/baselines.py trains it
+"""PyTorch's one-hidden-layer autoencoder, exactly as ../shared/peers/baselines.py trains it
 (relu code, sigmoid output, per-sample SSE averaged over minibatches of 64, Adam lr 1e-3), on the
 rows springtail bench times. Usage: /usr/bin/python3 ae_torch.py FILE N D P EPOCHS THREADS ->
 one JSON line with the best seconds per epoch."""

@@ -2,7 +2,7 @@
 // the training loop is written once (tasks/baselines/autoencoder.ts) for every backend:
 //   code h = relu(W_f x + b_f)  (W_f: P×D),  output y = sigmoid(W_b h + b_b)  (W_b: D×P),
 //   loss L = (1/n) Σ_i Σ_d (y − x)²  ('sse': the per-sample sum of squares averaged over the
-//   minibatch, as /work/shared/peers/baselines.py) or that divided by D as well ('mse': PyTorch's
+//   minibatch, as ../shared/peers/baselines.py) or that divided by D as well ('mse': PyTorch's
 //   nn.MSELoss default), minimised by Adam with PyTorch's update and bias correction.
 // Kernels: autoencoder-cpu.ts (WebAssembly SIMD, and plain JS for comparison), autoencoder-webgpu.ts.
 import { Counter, hash3, STREAM } from '../random.ts';

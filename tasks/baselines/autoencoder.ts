@@ -1,6 +1,6 @@
 // SGD autoencoder baseline (SPEC §6): one hidden layer of P relu units, sigmoid outputs, squared
 // error, Adam, minibatches — the architecture, initialisation and schedule of the PyTorch model in
-// /work/shared/peers/baselines.py (nn.Linear init, Adam lr 1e-3, batch 64, 10 epochs, loss = per-
+// ../shared/peers/baselines.py (nn.Linear init, Adam lr 1e-3, batch 64, 10 epochs, loss = per-
 // sample sum of squares averaged over the minibatch), trained by the run's backend: the cpu's
 // WebAssembly SIMD kernel or WGSL kernels on webgpu (sim/linalg/autoencoder-*.ts). The loop is the
 // same for both: seeded init and per-epoch shuffles (sim/random.ts), one kernel call per epoch.
