@@ -61,12 +61,10 @@ export function developOrganism(spec: SkeletonSpec, g: Genome, seed: number): De
   });
   const N = n0;
   const pos = new Float64Array(3 * N);
-  const typeOf = new Int32Array(N);
   const side = Math.ceil(Math.sqrt(spec.inputs));
   for (const [ti, t] of types.entries()) {
     for (let k = 0; k < t.count; k++) {
       const n = t.start + k;
-      typeOf[n] = ti;
       if (ti === 0) {
         // the input is an image: a fixed grid on the plane z = −1
         pos[3 * n] = side > 1 ? (2 * (k % side)) / (side - 1) - 1 : 0;
@@ -121,7 +119,6 @@ export function developOrganism(spec: SkeletonSpec, g: Genome, seed: number): De
 
   const synapses: SynapseSpec[] = [];
   let wiring = 0;
-  const wMax = 1;
   for (const [from, to] of pairs) {
     const p = g[`conn.${from}>${to}.p`];
     if (!(p > 0)) continue;
@@ -141,7 +138,8 @@ export function developOrganism(spec: SkeletonSpec, g: Genome, seed: number): De
         // one draw per (post, pre) pair of neurons: which pairs connect does not depend on the others
         const index = m * N + n;
         if (uniform(seed, DEV.connect, index) >= p * Math.exp(-d2 / sigma2)) continue;
-        const w = Math.min(wMax, Math.abs(wMean + wSpread * normal(seed, DEV.weight, index)));
+        // magnitudes within the wMean gene's bound
+        const w = Math.min(1, Math.abs(wMean + wSpread * normal(seed, DEV.weight, index)));
         synapses.push({ pre: n, post: m, segment, w });
         wiring += Math.sqrt(d2);
       }

@@ -10,7 +10,7 @@ import { createBackend } from '../sim/select.ts';
 import type { SynapseTensor } from '../sim/tensor.ts';
 import { encodeRanges, feedStream, freeze } from '../tasks/baselines/bio.ts';
 import { SYMBOLS } from '../tasks/glider.ts';
-import { codeQuality, ridgeFit, rows } from '../tasks/metrics.ts';
+import { codeQuality, fewshot, r2PerLatent, ridgeFit, rows } from '../tasks/metrics.ts';
 import type { Task } from '../tasks/task.ts';
 
 export interface FitnessSpec {
@@ -62,7 +62,8 @@ export interface PopulationInput {
 
 export const WORST = -Infinity;
 
-const failed = (why: string): OrganismScore => ({ fitness: WORST, readout: NaN, prediction: NaN, prediction_mse: NaN, rate: NaN, failed: why });
+/** The score of an organism that is not scored: worst fitness, and why. */
+export const failed = (why: string): OrganismScore => ({ fitness: WORST, readout: NaN, prediction: NaN, prediction_mse: NaN, rate: NaN, failed: why });
 
 /** Corrupted copy of the first `count` rows: value i of row k replaced with probability c (counter-based from seed). */
 export function corrupt(x: Float32Array, count: number, dim: number, c: number, seed: number): Float32Array {
@@ -128,6 +129,8 @@ export async function scorePopulation(task: Task, pop: PopulationInput, spec: Fi
   variance /= nTest * dim;
 
   const w = spec.weights;
+  const L = task.latentNames.length;
+  const average = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   return Array.from({ length: O }, (_, o) => {
     if (scores[o]) return scores[o]!;
     const P = pop.code[o][1] - pop.code[o][0];
@@ -137,36 +140,11 @@ export async function scorePopulation(task: Task, pop: PopulationInput, spec: Fi
     const train = part(0, nTrain);
     const test = part(nTrain, nTest);
     const noisy = part(nTrain + nTest, nTest);
-    let readout: number;
-    if (task.classes > 0) {
-      const oneHot = new Float64Array(nTrain * task.classes);
-      for (let k = 0; k < nTrain; k++) oneHot[k * task.classes + task.train.labels[k]] = 1;
-      const pred = ridgeFit(train, rows(oneHot, nTrain, task.classes)).predict(test);
-      let hit = 0;
-      for (let k = 0; k < nTest; k++) {
-        let best = 0;
-        for (let j = 1; j < task.classes; j++) if (pred[k * task.classes + j] > pred[k * task.classes + best]) best = j;
-        if (best === task.test.labels[k]) hit++;
-      }
-      readout = hit / nTest;
-    } else {
-      const L = task.latentNames.length;
-      const pred = ridgeFit(train, rows(task.train.latents.subarray(0, nTrain * L), nTrain, L)).predict(test);
-      let r2 = 0;
-      for (let j = 0; j < L; j++) {
-        let m = 0;
-        for (let k = 0; k < nTest; k++) m += task.test.latents[k * L + j];
-        m /= nTest;
-        let res = 0;
-        let tot = 0;
-        for (let k = 0; k < nTest; k++) {
-          res += (task.test.latents[k * L + j] - pred[k * L + j]) ** 2;
-          tot += (task.test.latents[k * L + j] - m) ** 2;
-        }
-        r2 += tot > 0 ? 1 - res / tot : 0;
-      }
-      readout = r2 / L;
-    }
+    // labels: accuracy of the ridge readout fit on every train row; else the latents' mean r²
+    const readout =
+      task.classes > 0
+        ? fewshot(train, task.train.labels.subarray(0, nTrain), test, task.test.labels.subarray(0, nTest), task.classes, nTrain).acc
+        : average(Object.values(r2PerLatent(train, rows(task.train.latents.subarray(0, nTrain * L), nTrain, L), test, rows(task.test.latents.subarray(0, nTest * L), nTest, L), task.latentNames)));
     const recon = ridgeFit(train, cleanTrain).predict(noisy);
     let se = 0;
     for (let i = 0; i < nTest * dim; i++) se += (recon[i] - cleanTest[i]) ** 2;

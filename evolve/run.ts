@@ -8,7 +8,7 @@ import type { RuleDef } from '../sim/compiler/rule.ts';
 import type { BackendChoice } from '../sim/select.ts';
 import type { Task } from '../tasks/task.ts';
 import { developPopulation, organismSeed } from './develop.ts';
-import { scorePopulation, WORST, type FitnessSpec, type OrganismScore } from './fitness.ts';
+import { failed, scorePopulation, WORST, type FitnessSpec, type OrganismScore } from './fitness.ts';
 import { genomeToVector, initialGenome, vectorToGenome, type GeneDef, type Genome, type SkeletonSpec } from './genome.ts';
 import { getStrategy, type BaseState } from './strategies/index.ts';
 
@@ -89,7 +89,7 @@ export async function evaluateMembers(setup: EvolveSetup, rule: CompiledRule, ge
     }
   }
   const pop = developPopulation(setup.skeleton, genomes, seeds);
-  const scores: (OrganismScore | null)[] = pop.organisms.map((o) => (o.failed ? { fitness: WORST, readout: NaN, prediction: NaN, prediction_mse: NaN, rate: NaN, failed: o.failed } : null));
+  const scores: (OrganismScore | null)[] = pop.organisms.map((o) => (o.failed ? failed(o.failed) : null));
   if (pop.tensor) {
     const P = rule.orgParamNames.length;
     const orgParams = new Float32Array(pop.alive.length * P);

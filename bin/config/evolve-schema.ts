@@ -7,7 +7,7 @@ import { getStrategy, STRATEGY_NAMES, StrategyError } from '../../evolve/strateg
 import { makeTask } from '../../tasks/registry.ts';
 import type { TaskSpec } from '../../tasks/registry.ts';
 import type { Problem } from '../errors.ts';
-import { Task } from './compare-schema.ts';
+import { Task, taskDim } from './compare-schema.ts';
 import { Plasticity, Rule, ruleDef } from './schema.ts';
 import { finite, int, isRec, nonNegative, obj, oneOf, positive, seed, unitInterval } from './zod-helpers.ts';
 
@@ -74,19 +74,12 @@ export const EvolveSchema = obj({
 
 export type EvolveConfig = z.output<typeof EvolveSchema>;
 
-/** Task input size without building the task (MNIST's loader is slow). */
-function taskDim(task: EvolveConfig['task']): number {
-  if (task.kind === 'circles') return task.size * task.size;
-  if (task.kind === 'glider-checker') return 9;
-  return 784;
-}
-
 /** The skeleton of a validated config. */
 export function skeletonOf(c: EvolveConfig): SkeletonSpec {
   const rd = ruleDef(c);
   const ruleParams: SkeletonSpec['ruleParams'] = {};
   for (const [k, r] of Object.entries(c.rule.evolve)) ruleParams[k] = { min: r.min, max: r.max, log: r.log, init: r.init ?? c.rule.params[k] ?? rd.params[k]?.default ?? r.min };
-  return { ...c.genome, inputs: taskDim(c.task), ruleParams };
+  return { ...c.genome, inputs: taskDim(c.task)!, ruleParams };
 }
 
 /** Cross-field checks: evolving rule parameters exist and lie in the rule's ranges; the gene table builds; strategy options. */
