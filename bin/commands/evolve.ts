@@ -7,8 +7,9 @@
 // kill at any moment loses at most the generation in flight and never duplicates a line.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fromLayers } from '../../sim/build.ts';
 import { developOrganism, organismSeed } from '../../evolve/develop.ts';
-import { organismNetwork } from '../../evolve/export.ts';
+import { organismNetwork, type NetworkJson } from '../../evolve/export.ts';
 import { genomeToJson } from '../../evolve/genome.ts';
 import { initialCheckpoint, localEvaluator, step, type Checkpoint, type EvolveSetup, type Evaluator } from '../../evolve/run.ts';
 import { getStrategy } from '../../evolve/strategies/index.ts';
@@ -16,6 +17,7 @@ import { FEWSHOT_N } from '../../tasks/compare.ts';
 import { setupOf, type EvolveConfig } from '../config/evolve-schema.ts';
 import { RunFailure, UserError } from '../errors.ts';
 import { appendLine, fsCause, makeRunDir, writeFileAtomic, writeJsonAtomic } from '../fsutil.ts';
+import { writeLayout } from '../layout.ts';
 import { createProgress } from '../progress.ts';
 
 export interface EvolveOptions {
@@ -76,13 +78,14 @@ function trimGenerations(file: string, n: number): void {
   if (lines.length !== n || !text.endsWith('\n')) writeFileAtomic(file, lines.slice(0, n).map((l) => l + '\n').join(''));
 }
 
-function bestNetworkConfig(config: EvolveConfig, setup: EvolveSetup, ck: Checkpoint): unknown {
+function bestNetworkConfig(config: EvolveConfig, setup: EvolveSetup, ck: Checkpoint): { config: unknown; network: NetworkJson } {
   const best = ck.best!;
   const org = developOrganism(setup.skeleton, best.genome, organismSeed(setup.seed, best.generation, best.member, 0));
+  const network = organismNetwork(setup.skeleton, best.genome, org);
   const params: Record<string, number> = { ...config.rule.params };
   for (const k of Object.keys(setup.skeleton.ruleParams)) params[k] = best.genome[`rule.${k}`];
   const { evolve: _evolve, ...rule } = config.rule;
-  return {
+  const out = {
     name: `${config.name}-best`,
     seed: config.seed,
     backend: config.backend,
@@ -95,7 +98,7 @@ function bestNetworkConfig(config: EvolveConfig, setup: EvolveSetup, ck: Checkpo
       {
         kind: 'bio',
         name: 'evolved',
-        network: organismNetwork(setup.skeleton, best.genome, org),
+        network,
         rule: { ...rule, params },
         plasticity: config.plasticity,
         steps: config.fitness.childhood,
@@ -106,6 +109,7 @@ function bestNetworkConfig(config: EvolveConfig, setup: EvolveSetup, ck: Checkpo
       },
     ],
   };
+  return { config: out, network };
 }
 
 /** Makes the run's evaluator; the bullmq one needs the run's config (sent to workers) and directory (its run id and log). */
@@ -163,7 +167,10 @@ export async function evolveCommand(config: EvolveConfig, opts: EvolveOptions, e
         appendLine(join(dir, GENERATIONS), JSON.stringify(record));
         if (checkpoint.best && checkpoint.best !== ck.best) {
           writeJsonAtomic(join(dir, 'best-genome.json'), { ...genomeToJson(setup.genes, checkpoint.best.genome), fitness: checkpoint.best.fitness, generation: checkpoint.best.generation, member: checkpoint.best.member, scores: checkpoint.best.scores });
-          writeJsonAtomic(join(dir, 'best-network.json'), bestNetworkConfig(config, setup, checkpoint));
+          const bestNet = bestNetworkConfig(config, setup, checkpoint);
+          writeJsonAtomic(join(dir, 'best-network.json'), bestNet.config);
+          // the organism as grown (initial weights), for the dashboard's 3D view
+          writeLayout(dir, 'best-organism', fromLayers(bestNet.network, config.seed), bestNet.network.layers.map((l) => l.name), 'initial');
         }
         writeJsonAtomic(join(dir, CHECKPOINT), checkpoint);
       } catch (e) {

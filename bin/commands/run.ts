@@ -11,6 +11,7 @@ import { makeStimulus } from '../../tasks/stimulus.ts';
 import { ruleDef, type Config } from '../config/schema.ts';
 import { RunFailure, UserError } from '../errors.ts';
 import { appendLine, checkRunDir, makeRunDir, writeFileAtomic, writeJsonAtomic } from '../fsutil.ts';
+import { writeLayout } from '../layout.ts';
 import { createProgress } from '../progress.ts';
 
 export interface RunOptions {
@@ -83,6 +84,8 @@ export async function runCommand(config: Config, opts: RunOptions): Promise<RunS
     writeJsonAtomic(join(dir, 'config.json'), config);
     const metricsPath = join(dir, 'metrics.jsonl');
     writeFileAtomic(metricsPath, '');
+    // initial weights first, so a live view of the run has the network before the last step
+    writeLayout(dir, 'network', tensor, layerNames, 'initial');
     process.stderr.write(`${config.name}: backend ${note}; ${neuronCount(tensor)} neurons, ${synapseCount(tensor)} synapses; writing ${dir}\n`);
 
     const progress = createProgress(config.steps, config.name);
@@ -119,6 +122,7 @@ export async function runCommand(config: Config, opts: RunOptions): Promise<RunS
       progress.stop();
     }
 
+    writeLayout(dir, 'network', tensor, layerNames, 'final', (await backend.readState()).w);
     const rec = await backend.readRecording();
     if (rec.steps.length) {
       writeFileAtomic(join(dir, 'recording.f32'), new Uint8Array(rec.frames.buffer, rec.frames.byteOffset, rec.frames.byteLength));
