@@ -1,0 +1,57 @@
+// The start page: every run directory under ROOT, newest first, with its kind, date and a few
+// figures; each opens in the panels its kind has.
+import type { RunEntry } from '../server/runs.ts';
+
+function fmt(v: number | string): string {
+  if (typeof v === 'string') return v;
+  if (Number.isInteger(v)) return String(v);
+  return Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5 ? v.toExponential(3) : v.toPrecision(4);
+}
+
+export function runHref(r: Pick<RunEntry, 'name' | 'kind'>): string {
+  return `#/run/${r.name.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+export async function mountStart(el: HTMLElement): Promise<void> {
+  el.innerHTML = '';
+  const section = document.createElement('section');
+  section.className = 'start';
+  section.dataset.panel = 'start';
+  el.append(section);
+  const h = document.createElement('h1');
+  h.textContent = 'springtail runs';
+  section.append(h);
+  let runs: RunEntry[];
+  try {
+    const r = await fetch('/api/runs', { cache: 'no-store' });
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    runs = (await r.json()) as RunEntry[];
+  } catch (e) {
+    section.dataset.error = `cannot list the runs: ${(e as Error).message}`;
+    section.append(Object.assign(document.createElement('p'), { className: 'error', textContent: section.dataset.error }));
+    return;
+  }
+  if (runs.length === 0) {
+    section.append(Object.assign(document.createElement('p'), { textContent: 'No run directories here yet. Start one with: npx springtail run configs/quickstart.json' }));
+  } else {
+    const table = document.createElement('table');
+    table.className = 'runs';
+    table.innerHTML = '<thead><tr><th>run</th><th>kind</th><th>created</th><th>figures</th></tr></thead>';
+    const body = document.createElement('tbody');
+    for (const r of runs) {
+      const tr = document.createElement('tr');
+      tr.dataset.run = r.name;
+      const a = Object.assign(document.createElement('a'), { href: runHref(r), textContent: r.name });
+      const cells = [a, r.kind, new Date(r.created).toLocaleString(), Object.entries(r.metrics).map(([k, v]) => `${k} ${fmt(v)}`).join(' · ')];
+      for (const c of cells) {
+        const td = document.createElement('td');
+        td.append(c);
+        tr.append(td);
+      }
+      body.append(tr);
+    }
+    table.append(body);
+    section.append(table);
+  }
+  section.dataset.ready = '1';
+}
