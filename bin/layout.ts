@@ -31,14 +31,14 @@ export function layoutGroups(t: SynapseTensor, typeNames: readonly string[]): La
  * Writes `<prefix>.json` and its binary files into `dir`. `w` (default the tensor's) is the weight
  * state to show; Dale's sign is applied so the panel colours what the neuron actually receives.
  */
-export function writeLayout(dir: string, prefix: string, t: SynapseTensor, typeNames: readonly string[], weights: NetworkLayout['weights'], w: Float32Array = t.w): NetworkLayout {
+export function writeLayout(dir: string, prefix: string, t: SynapseTensor, typeNames: readonly string[], weights: NetworkLayout['weights'], w: Float32Array = t.w, maxSynapses = MAX_LAYOUT_SYNAPSES): NetworkLayout {
   const N = t.role.length;
   const S = t.w.length;
   const files: NetworkLayout['files'] = { pos: `${prefix}.pos.f32` };
   writeFileAtomic(join(dir, files.pos), bytes(t.pos));
   const layout: NetworkLayout = { format: 'springtail-layout/1', neurons: N, organisms: t.organisms, groups: layoutGroups(t, typeNames), synapses: S, weights, files };
-  if (S > MAX_LAYOUT_SYNAPSES) {
-    layout.omitted = `${S} synapses is more than the ${MAX_LAYOUT_SYNAPSES} the layout files hold`;
+  if (S > maxSynapses) {
+    layout.omitted = `${S} synapses is more than the ${maxSynapses} the layout files hold`;
   } else {
     const start = new Uint32Array(N + 1);
     const pre = new Uint32Array(S);

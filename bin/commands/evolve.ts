@@ -17,6 +17,7 @@ import { FEWSHOT_N } from '../../tasks/compare.ts';
 import { setupOf, type EvolveConfig } from '../config/evolve-schema.ts';
 import { RunFailure, UserError } from '../errors.ts';
 import { appendLine, fsCause, makeRunDir, writeFileAtomic, writeJsonAtomic } from '../fsutil.ts';
+import { vizHint } from '../hint.ts';
 import { writeLayout } from '../layout.ts';
 import { createProgress } from '../progress.ts';
 
@@ -192,6 +193,7 @@ export async function evolveCommand(config: EvolveConfig, opts: EvolveOptions, e
     `${config.name}: ${ck.generation}/${total} generations, ${ck.evaluations} evaluations, ${ck.failures} failed\n` +
       (b ? `  best fitness ${b.fitness.toFixed(4)} (generation ${b.generation}, member ${b.member}): ${Object.entries(b.scores ?? {}).map(([k, v]) => `${k} ${Number(v).toFixed(4)}`).join(', ')}\n` : '') +
       `run directory: ${dir}\n` +
+      vizHint(dir) +
       (b ? `compare the best organism with pixels and PCA: springtail run ${join(dir, 'best-network.json')}\n` : '') +
       (ck.generation < total ? `continue with: springtail evolve --resume ${dir}\n` : ''),
   );
