@@ -57,6 +57,19 @@ async function runFlags(argv: { backend?: unknown; seed?: unknown; out?: unknown
 
 const intFlag = (flag: string, raw: unknown, lo: number, hi: number, what = '') =>
   flagValue(flag, raw, `integer ${lo}..${hi}${what}`, (t) => (/^\d+$/.test(t) && Number(t) >= lo && Number(t) <= hi ? Number(t) : undefined));
+/** run's --live, --port, --live-every, --live-hold: the live options, or undefined without --live. */
+function liveFlags(argv: { live?: unknown; port?: unknown; liveEvery?: unknown; liveHold?: unknown }) {
+  const port = intFlag('--port', argv.port, 0, 65535);
+  const every = intFlag('--live-every', argv.liveEvery, 1, 1_000_000_000, ' (steps)');
+  const hold = argv.liveHold === undefined ? undefined : Boolean(argv.liveHold);
+  if (!argv.live) {
+    for (const [flag, v] of [['--port', port], ['--live-every', every], ['--live-hold', hold]] as const) {
+      if (v !== undefined) throw badFlag(flag, v, 'nothing without --live');
+    }
+    return undefined;
+  }
+  return { port, every: every ?? 1, hold: hold ?? false };
+}
 const redisFlag = (raw: unknown) => flagValue('--redis', raw, 'a Redis URL, e.g. redis://127.0.0.1:6379', (s) => s);
 
 /** evolve's `--executor bullmq --redis URL [--chunk N] [--redis-timeout S]`: the evaluator factory once Redis answered (else exit 2); undefined for local. */
@@ -134,17 +147,23 @@ export function buildCli(argv: string[]): Argv {
           .option('seed', { type: 'string', describe: 'overrides the config seed: an integer 0..2^32-1' })
           .option('out', { type: 'string', describe: 'run directory (default runs/<name>-<timestamp>)' })
           .option('force', { type: 'boolean', default: false, describe: 'replace the springtail run already in --out (deleting all of its files)' })
-          .option('set', setOption),
+          .option('set', setOption)
+          .option('live', { type: 'boolean', default: false, describe: 'serve the viz app and stream activity frames to its live view while the run goes on (prints the URL); results are the same as without' })
+          .option('port', { type: 'string', describe: 'with --live: port on 127.0.0.1 (default 0: any free port)' })
+          .option('live-every', { type: 'string', describe: 'with --live: at least this many steps between frames (default 1: after every chunk); frames are also capped at 20/s and 5% of the run time' })
+          .option('live-hold', { type: 'boolean', describe: 'with --live: keep serving after the run ends, until Ctrl-C (default: the server closes when the run ends)' }),
       async (argv) => {
         const { backend, seed, out } = await runFlags(argv);
+        const live = liveFlags(argv);
         const config = await loadConfig(argv.config, setValues(argv.set), { backend, seed });
         await checkBudget(config, argv.config);
         if ('methods' in config) {
+          if (live) throw badFlag('--live', true, 'nothing for a comparison config: --live streams a simulation run');
           const { compareCommand } = await import('./commands/compare.ts');
           await compareCommand(config, { out, force: argv.force });
         } else {
           const { runCommand } = await import('./commands/run.ts');
-          await runCommand(config, { out, force: argv.force });
+          await runCommand(config, { out, force: argv.force, live });
         }
       },
     )
@@ -227,6 +246,23 @@ export function buildCli(argv: string[]): Argv {
       },
     )
     .command(
+      'viz [root]',
+      'show runs in the browser: serves the panels for the run directories under ROOT (default runs/) on 127.0.0.1, or exports one run as an HTML file',
+      (y) =>
+        y
+          .positional('root', { type: 'string', describe: 'a folder of run directories, or one run directory (default runs)' })
+          .option('port', { type: 'string', describe: 'port to listen on (default 0: any free port; the URL is printed)' })
+          .option('host', { type: 'string', describe: 'address to listen on instead of 127.0.0.1 (anyone who can reach it can read the runs)' })
+          .option('export', { type: 'string', describe: 'write ROOT (one run directory) as a self-contained HTML report to this file instead of serving' }),
+      async (argv) => {
+        const port = intFlag('--port', argv.port, 0, 65535);
+        const host = flagValue('--host', argv.host, 'an IP address or host name of this machine', (t) => (/^[A-Za-z0-9.:[\]-]+$/.test(t) ? t.replace(/^\[(.*)\]$/, '$1') : undefined));
+        const out = flagValue('--export', argv.export, 'a file path for the HTML report', (t) => t);
+        const { vizCommand } = await import('./commands/viz.ts');
+        await vizCommand({ root: argv.root ?? 'runs', port, host, export: out });
+      },
+    )
+    .command(
       'bench',
       'measure simulation throughput against the roofline (SPEC §10)',
       (y) =>
@@ -260,7 +296,7 @@ export function buildCli(argv: string[]): Argv {
         await benchCommand({ workload: argv.workload, backend: argv.backend, json: argv.json, steps: argv.steps, threads: argv.threads });
       },
     )
-    .demandCommand(1, 'give a command: run, validate, evolve, worker or bench')
+    .demandCommand(1, 'give a command: run, validate, evolve, worker, viz or bench')
     .strict()
     .help()
     .alias('h', 'help')

@@ -104,6 +104,11 @@ export interface Backend {
   run(T: number, inputs: Float32Array): Promise<ChunkResult>;
   /** Apply any plasticity still pending from the last step and read the whole state back. */
   readState(): Promise<NetworkState>;
+  /**
+   * The activity after the last step (global neuron order), equal to readState().a, but nothing
+   * pending is applied: reading it between chunks leaves the run's trajectory unchanged (live view).
+   */
+  readActivity(): Promise<Float32Array>;
   readRecording(): Promise<Recording>;
   /** Bytes of memory held for the tensor, rule state and buffers. */
   memoryBytes(): number;

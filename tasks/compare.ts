@@ -8,6 +8,8 @@ import type { Task } from './task.ts';
 
 export type MetricGroup = 'recon_sse' | 'r2' | 'fewshot' | 'knn_acc' | 'code_quality';
 export const FEWSHOT_N = 200;
+/** Test samples whose reconstructions a comparison run keeps (the first ones), for the viz grid. */
+export const RECON_SAMPLES = 16;
 
 export type MetricValue = number | Record<string, number>;
 
@@ -26,6 +28,8 @@ export interface MethodResult {
   };
   /** Test-split codes (test.count × code_dim), for embedding views. */
   testCodes: Float32Array;
+  /** Reconstructions of the first min(RECON_SAMPLES, test.count) test samples (rows × task.dim), when the method decodes. */
+  recon?: Float32Array;
 }
 
 export interface CompareHooks {
@@ -91,6 +95,8 @@ async function score(task: Task, fitted: Fitted, groups: MetricGroup[]): Promise
   return { metrics: m, testCodes: codeTest, encodeSeconds };
 }
 
+const f32 = (a: Real): Float32Array => (a instanceof Float32Array ? a : Float32Array.from(a));
+
 /** Fits and scores one method. */
 export async function compareOne(task: Task, spec: MethodSpec, ctx: FitContext, wanted?: readonly MetricGroup[]): Promise<MethodResult> {
   const t0 = clock();
@@ -101,6 +107,8 @@ export async function compareOne(task: Task, spec: MethodSpec, ctx: FitContext, 
   try {
     const { metrics, testCodes, encodeSeconds } = await score(task, fitted, applicable(task, fitted, wanted));
     const t3 = clock();
+    const R = Math.min(RECON_SAMPLES, task.test.count);
+    const recon = fitted.decode ? await fitted.decode(testCodes.subarray(0, R * fitted.codeDim), R) : undefined;
     return {
       metrics: { ...metrics, fit_seconds: t2 - t1 },
       details: {
@@ -113,7 +121,8 @@ export async function compareOne(task: Task, spec: MethodSpec, ctx: FitContext, 
         encode_seconds: encodeSeconds,
         score_seconds: t3 - t2 - encodeSeconds,
       },
-      testCodes: testCodes instanceof Float32Array ? testCodes : Float32Array.from(testCodes),
+      testCodes: f32(testCodes),
+      recon: recon && f32(recon),
     };
   } finally {
     fitted.dispose?.();

@@ -5,14 +5,15 @@ import { BackendUnavailable } from '../../sim/backend.ts';
 import { selectDevice } from '../../sim/select.ts';
 import { MethodDiverged } from '../../tasks/baselines/bio.ts';
 import { methodBackends, type MethodSpec } from '../../tasks/baselines/index.ts';
-import { compareOne, type MethodResult, type MetricValue } from '../../tasks/compare.ts';
+import { compareOne, type MethodResult, type MetricValue, RECON_SAMPLES } from '../../tasks/compare.ts';
 import { makeTask } from '../../tasks/registry.ts';
 import type { Task } from '../../tasks/task.ts';
 import { compileRule, RuleError } from '../../sim/compiler/compile.ts';
 import { type CompareConfig, methodKey, type MethodConfig } from '../config/compare-schema.ts';
 import { ruleDef } from '../config/schema.ts';
 import { RunFailure, UserError } from '../errors.ts';
-import { checkRunDir, makeRunDir, makeSubdir, writeFileAtomic, writeJsonAtomic } from '../fsutil.ts';
+import { appendLine, checkRunDir, makeRunDir, makeSubdir, writeFileAtomic, writeJsonAtomic } from '../fsutil.ts';
+import { vizHint } from '../hint.ts';
 import { createProgress, type Progress } from '../progress.ts';
 
 export interface CompareSummary {
@@ -25,7 +26,15 @@ export interface CompareSummary {
   timings: { task_s: number; total_s: number };
 }
 
+/** An f32 matrix file under codes/, as codes/index.json lists it. */
+interface MatrixFile {
+  file: string;
+  rows: number;
+  cols: number;
+}
+
 const clock = () => performance.now() / 1000;
+const bytesOf = (a: Float32Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 function buildTask(config: CompareConfig): Task {
   try {
@@ -74,7 +83,7 @@ export async function compareCommand(config: CompareConfig, opts: { out?: string
   };
   // codes/index.json lists only code files already complete: rewritten after each one, so a run
   // stopped at any point leaves an index that matches the files beside it
-  const codesIndex: Record<string, { file: string; rows: number; cols: number }> = {};
+  const codesIndex: Record<string, MatrixFile & { recon?: MatrixFile }> = {};
   try {
     const dir = makeRunDir(dirOpts);
     writeJsonAtomic(join(dir, 'config.json'), config);
@@ -82,8 +91,15 @@ export async function compareCommand(config: CompareConfig, opts: { out?: string
     process.stderr.write(
       `${config.name}: task ${task.name} (${task.train.count} train / ${task.test.count} test, ${task.dim} values), ${config.methods.length} methods; device ${device.note}; writing ${dir}\n`,
     );
-    const writeIndex = () => writeJsonAtomic(join(dir, 'codes/index.json'), { dtype: 'float32', layout: 'rows x cols', labels: 'labels.test.i32', methods: codesIndex });
-    writeFileAtomic(join(dir, 'codes/labels.test.i32'), new Uint8Array(task.test.labels.buffer.slice(0)));
+    // the first test inputs (for the viz's reconstruction grid) and the test latents (its colouring)
+    const R = Math.min(RECON_SAMPLES, task.test.count);
+    const inputs = { file: 'codes/inputs.test.f32', rows: R, cols: task.dim, ...(task.shape && { shape: task.shape }) };
+    writeFileAtomic(join(dir, inputs.file), bytesOf(task.test.x.subarray(0, R * task.dim)));
+    const L = task.latentNames.length;
+    const latents = L > 0 ? { file: 'codes/latents.test.f32', rows: task.test.count, cols: L, names: task.latentNames } : undefined;
+    if (latents) writeFileAtomic(join(dir, latents.file), bytesOf(task.test.latents));
+    const writeIndex = () => writeJsonAtomic(join(dir, 'codes/index.json'), { dtype: 'float32', layout: 'rows x cols', labels: 'labels.test.i32', inputs, latents, methods: codesIndex });
+    writeFileAtomic(join(dir, 'codes/labels.test.i32'), bytesOf(task.test.labels));
     writeIndex();
     for (const spec of config.methods) {
       const key = methodKey(spec);
@@ -101,6 +117,7 @@ export async function compareCommand(config: CompareConfig, opts: { out?: string
             bar ??= createProgress(total, `${key} ${label}`);
             bar.update(done);
           },
+          curve: (point) => appendLine(join(dir, 'metrics.jsonl'), JSON.stringify({ method: key, ...point })),
         },
         config.metrics,
       )
@@ -112,14 +129,19 @@ export async function compareCommand(config: CompareConfig, opts: { out?: string
       summary.methods[key] = result.metrics;
       summary.details[key] = result.details;
       const file = `codes/${key}.test.f32`;
-      writeFileAtomic(join(dir, file), new Uint8Array(result.testCodes.buffer, result.testCodes.byteOffset, result.testCodes.byteLength));
-      codesIndex[key] = { file, rows: task.test.count, cols: result.details.code_dim };
+      writeFileAtomic(join(dir, file), bytesOf(result.testCodes));
+      let recon: MatrixFile | undefined;
+      if (result.recon) {
+        recon = { file: `codes/${key}.recon.f32`, rows: R, cols: task.dim };
+        writeFileAtomic(join(dir, recon.file), bytesOf(result.recon));
+      }
+      codesIndex[key] = { file, rows: task.test.count, cols: result.details.code_dim, ...(recon && { recon }) };
       writeIndex();
       summary.timings.total_s = clock() - t0;
       // written after every method, so a run stopped part-way keeps what it finished
       writeJsonAtomic(join(dir, 'summary.json'), summary);
     }
-    if (!opts.quiet) process.stdout.write(`${formatTable(summary)}\nrun directory: ${dir}\n`);
+    if (!opts.quiet) process.stdout.write(`${formatTable(summary)}\nrun directory: ${dir}\n${vizHint(dir)}`);
   } finally {
     device.gpu?.release();
   }

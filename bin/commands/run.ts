@@ -12,7 +12,9 @@ import { ruleDef, type Config } from '../config/schema.ts';
 import { RunFailure, UserError } from '../errors.ts';
 import { appendLine, checkRunDir, makeRunDir, writeFileAtomic, writeJsonAtomic } from '../fsutil.ts';
 import { writeLayout } from '../layout.ts';
+import { vizHint } from '../hint.ts';
 import { createProgress } from '../progress.ts';
+import { type LiveOptions, LiveRun, liveRoot } from './live.ts';
 
 export interface RunOptions {
   out?: string;
@@ -20,6 +22,8 @@ export interface RunOptions {
   force?: boolean;
   /** Don't print the final table (tests). */
   quiet?: boolean;
+  /** Stream activity to the viz server's live view while running (bin/commands/live.ts). */
+  live?: LiveOptions;
 }
 
 export interface RunSummary {
@@ -79,7 +83,9 @@ export async function runCommand(config: Config, opts: RunOptions): Promise<RunS
   const tBackend = clock();
 
   // disposed on every path: the cpu backend's worker threads would otherwise keep the process alive
+  let live: LiveRun | undefined;
   try {
+    if (opts.live) live = await LiveRun.start(opts.live, liveRoot(opts.out), clock);
     const dir = makeRunDir(dirOpts);
     writeJsonAtomic(join(dir, 'config.json'), config);
     const metricsPath = join(dir, 'metrics.jsonl');
@@ -88,6 +94,7 @@ export async function runCommand(config: Config, opts: RunOptions): Promise<RunS
     writeLayout(dir, 'network', tensor, layerNames, 'initial');
     process.stderr.write(`${config.name}: backend ${note}; ${neuronCount(tensor)} neurons, ${synapseCount(tensor)} synapses; writing ${dir}\n`);
 
+    live?.open(dir, config.steps);
     const progress = createProgress(config.steps, config.name);
     const inputs = new Float32Array(chunk * stim.dim);
     let t = 0;
@@ -117,10 +124,12 @@ export async function runCommand(config: Config, opts: RunOptions): Promise<RunS
         }
         t += T;
         if (t % config.logEvery === 0 || t === config.steps) await log();
+        await live?.frame(t, () => backend.readActivity());
       }
     } finally {
       progress.stop();
     }
+    live?.end({ type: 'end', steps: t, diverged: divergence !== undefined });
 
     writeLayout(dir, 'network', tensor, layerNames, 'final', (await backend.readState()).w);
     const rec = await backend.readRecording();
@@ -142,6 +151,7 @@ export async function runCommand(config: Config, opts: RunOptions): Promise<RunS
         step_s: stepSeconds,
         total_s: tEnd - t0,
         synapse_steps_per_s: stepSeconds > 0 ? (synapseCount(tensor) * t) / stepSeconds : 0,
+        ...(live ? { live_s: live.seconds } : {}),
       },
       device: backend.device,
       network: {
@@ -157,10 +167,12 @@ export async function runCommand(config: Config, opts: RunOptions): Promise<RunS
     if (divergence) throw new RunFailure(`${divergence.message}; run directory ${dir} keeps the metrics up to the last good log point`);
     if (!opts.quiet) {
       const rows = Object.entries(metrics).map(([k, v]) => `  ${k.padEnd(12)} ${v.toPrecision(6)}`);
-      process.stdout.write(`${config.name}: ${t} steps on ${backend.name} in ${summary.timings.step_s.toFixed(2)} s\n${rows.join('\n')}\nrun directory: ${dir}\n`);
+      process.stdout.write(`${config.name}: ${t} steps on ${backend.name} in ${summary.timings.step_s.toFixed(2)} s\n${rows.join('\n')}\nrun directory: ${dir}\n${vizHint(dir)}`);
     }
+    await live?.hold();
     return summary;
   } finally {
+    await live?.close();
     await backend.dispose();
   }
 }

@@ -91,6 +91,13 @@ export async function createCpuBackend(init: BackendInit): Promise<Backend> {
   let t = 0;
   let rot = 0;
   let pending = false;
+  // v.a holds [previous, current] pairs in two alternating buffers: the current of the buffer in use
+  const activity = () => {
+    const cur = (rot % 2) * 2 * layout.N + 1;
+    const a = new Float32Array(layout.N);
+    for (let n = 0; n < layout.N; n++) a[n] = v.a[cur + 2 * n];
+    return a;
+  };
 
   return {
     name: 'cpu',
@@ -113,15 +120,17 @@ export async function createCpuBackend(init: BackendInit): Promise<Backend> {
         await dispatch({ cmd: 'flush', t0: t, rot });
         pending = false;
       }
-      const cur = (rot % 2) * 2 * layout.N + 1;
       return {
-        a: Float32Array.from({ length: layout.N }, (_, n) => v.a[cur + 2 * n]),
+        a: activity(),
         w: v.w.slice(),
         theta: v.theta.slice(),
         v: v.v.slice(),
         slots: v.slots.slice(),
         terms: v.terms.slice(),
       };
+    },
+    async readActivity(): Promise<Float32Array> {
+      return activity();
     },
     async readRecording(): Promise<Recording> {
       return readRing(v, layout, rec.every, rec.capacity, t);

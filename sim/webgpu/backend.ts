@@ -333,6 +333,11 @@ export async function createWebgpuBackend(init: BackendInit): Promise<Backend> {
           terms: new Float32Array(terms),
         };
       },
+      async readActivity(): Promise<Float32Array> {
+        check();
+        const [a] = await readBack([{ buf: stBuf, offset: third(rot + 1) * 4, bytes: N * 4 }]);
+        return new Float32Array(a);
+      },
       async readRecording(): Promise<Recording> {
         check();
         if (!recBuf) return { steps: [], frames: new Float32Array(0) };

@@ -74,6 +74,7 @@ export async function trainAutoencoder(x: Float32Array, count: number, dim: numb
     const epochSse: number[] = [];
     for (let e = 0; e < spec.epochs; e++) {
       epochSse.push((await kernel.train(epochOrder(count, ctx.seed, e))) / count);
+      ctx.curve?.({ epoch: e + 1, train_sse: epochSse[e] });
       ctx.progress?.(e + 1, spec.epochs, 'epoch');
     }
     const t2 = performance.now();

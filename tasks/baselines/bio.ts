@@ -36,12 +36,14 @@ export class MethodDiverged extends Error {}
 
 /** Samples encoded per backend call. */
 const ENCODE_BATCH = 256;
+/** About how many learning-curve points a fit records (one readState between chunks each; chunking never changes the result). */
+const CURVE_POINTS = 32;
 
 /**
  * Feeds `steps` steps of the task's sample stream, step t seeing stream sample ⌊t / hold⌋, in chunks.
  * Returns the first step whose state was not finite, or −1; with `stopOnBad` it stops there.
  */
-export async function feedStream(backend: Backend, task: Task, steps: number, hold: number, chunk: number, progress?: (done: number) => void, stopOnBad = false): Promise<number> {
+export async function feedStream(backend: Backend, task: Task, steps: number, hold: number, chunk: number, progress?: (done: number) => void | Promise<void>, stopOnBad = false): Promise<number> {
   const buf = new Float32Array(chunk * task.dim);
   const samples = new Float32Array((Math.ceil(chunk / hold) + 1) * task.dim);
   let firstBad = -1;
@@ -57,7 +59,7 @@ export async function feedStream(backend: Backend, task: Task, steps: number, ho
     const { firstBadStep } = await backend.run(T, buf.subarray(0, T * task.dim));
     if (firstBadStep >= 0 && firstBad < 0) firstBad = firstBadStep;
     t += T;
-    progress?.(t);
+    await progress?.(t);
     if (firstBad >= 0 && stopOnBad) break;
   }
   return firstBad;
@@ -130,11 +132,29 @@ export async function fitBio(task: Task, spec: BioSpec, ctx: FitContext): Promis
   if (inputSize(tensor) !== task.dim) throw new Error(`bio: the network has ${inputSize(tensor)} inputs, the task ${task.dim} values per sample`);
   const [c0, c1] = codeRange(spec.network, spec.code);
   const choice: BackendChoice = ctx.backend;
-  const chunk = Math.min(spec.chunk, spec.steps);
+  const chunk = Math.min(spec.chunk, spec.steps, ctx.curve ? Math.max(1, Math.ceil(spec.steps / CURVE_POINTS)) : Infinity);
+  const curveEvery = Math.ceil(Math.ceil(spec.steps / chunk) / CURVE_POINTS);
   const { backend } = await createBackend(choice, { tensor, rule: spec.rule, plasticity: spec.plasticity, maxChunk: chunk });
   let state;
   try {
-    const firstBadStep = await feedStream(backend, task, spec.steps, spec.hold ?? 1, chunk, (t) => ctx.progress?.(t, spec.steps, 'step'), true);
+    let chunks = 0;
+    const afterChunk = async (t: number) => {
+      ctx.progress?.(t, spec.steps, 'step');
+      if (!ctx.curve || (++chunks % curveEvery !== 0 && t < spec.steps)) return;
+      const s = await backend.readState();
+      let a = 0;
+      let a2 = 0;
+      for (let n = c0; n < c1; n++) {
+        a += s.a[n];
+        a2 += s.a[n] * s.a[n];
+      }
+      const mean = a / (c1 - c0);
+      let w2 = 0;
+      for (let k = 0; k < s.w.length; k++) w2 += s.w[k] * s.w[k];
+      // the spread across code units shows selectivity where the mean cannot (a softmax code's mean is fixed)
+      ctx.curve({ step: t, code_mean: mean, code_sd: Math.sqrt(Math.max(0, a2 / (c1 - c0) - mean * mean)), w_norm: Math.sqrt(w2) });
+    };
+    const firstBadStep = await feedStream(backend, task, spec.steps, spec.hold ?? 1, chunk, afterChunk, true);
     if (firstBadStep >= 0) throw new MethodDiverged(`diverged at step ${firstBadStep}: non-finite activity or weight under rule '${spec.rule.name}'`);
     state = await backend.readState();
   } finally {

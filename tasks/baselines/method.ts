@@ -11,6 +11,8 @@ export interface FitContext {
   gpu?: Gpu;
   /** Called as work advances (e.g. per epoch); `label` names the phase. */
   progress?: (done: number, total: number, label: string) => void;
+  /** A learning-curve point (e.g. {epoch, train_sse}); the CLI appends it to the run's metrics.jsonl. */
+  curve?: (point: Record<string, number>) => void;
 }
 
 export interface Fitted {

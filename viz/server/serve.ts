@@ -22,6 +22,8 @@ export interface VizServerOptions {
 export interface VizServer {
   url: string;
   server: Server;
+  /** Whether a request's Host header names this server (the same rule for HTTP and the live WebSocket). */
+  allowsHost(host: string): boolean;
   close(): Promise<void>;
 }
 
@@ -60,9 +62,11 @@ export async function startVizServer(opts: VizServerOptions): Promise<VizServer>
   let hosts = new Set<string>();
   const anyHost = host === '0.0.0.0' || host === '::';
 
+  const allowsHost = (h: string) => anyHost || hosts.has(h.toLowerCase());
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'only GET and HEAD\n', undefined, { Allow: 'GET, HEAD' });
-    if (!anyHost && !hosts.has((req.headers.host ?? '').toLowerCase())) return send(res, 403, 'unknown Host header\n');
+    if (!allowsHost(req.headers.host ?? '')) return send(res, 403, 'unknown Host header\n');
     const url = req.url ?? '/';
     if (!url.startsWith('/')) return send(res, 400, 'bad request target\n');
     const path = url.split('?')[0].split('#')[0];
@@ -107,6 +111,7 @@ export async function startVizServer(opts: VizServerOptions): Promise<VizServer>
   return {
     url: `http://${shown}:${port}/`,
     server,
+    allowsHost,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -10,6 +10,7 @@ const HEAD = `<!doctype html>
 
 export function servedShell(): string {
   return `${HEAD}
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/app.css">
 </head>
 <body>
