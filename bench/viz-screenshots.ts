@@ -12,7 +12,8 @@ import { ensureBundle } from '../viz/server/bundle.ts';
 import { startVizServer } from '../viz/server/serve.ts';
 
 const outArg = process.argv.indexOf('--out');
-const OUT = join(ROOT, outArg > 0 ? process.argv[outArg + 1] : 'docs/viz');
+const OUT_REL = outArg > 0 ? process.argv[outArg + 1] : 'docs/viz';
+const OUT = join(ROOT, OUT_REL);
 mkdirSync(OUT, { recursive: true });
 const base = mkdtempSync(join(tmpdir(), 'springtail-shots-'));
 const root = join(base, 'runs');
@@ -46,7 +47,7 @@ async function open(hash: string, ready: string): Promise<Page> {
 
 async function shoot(page: Page, selector: string, name: string): Promise<void> {
   const { stats } = await shotOf(page, selector, 30, join(OUT, `${name}.png`));
-  log(`docs/viz/${name}.png: ${stats.width}×${stats.height}, luminance variance ${stats.variance.toFixed(0)}, ${stats.colours} colours`);
+  log(`${OUT_REL}/${name}.png: ${stats.width}×${stats.height}, luminance variance ${stats.variance.toFixed(0)}, ${stats.colours} colours`);
 }
 
 /** Clicks the first neuron of the layout group `group` with the real mouse. */
@@ -94,4 +95,4 @@ child.kill('SIGINT');
 
 await browser.close();
 await server.close();
-log(`screenshots in ${OUT}`);
+log(`screenshots in ${OUT_REL}`);

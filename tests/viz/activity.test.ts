@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { NetworkLayout } from '../../viz/protocol.ts';
-import { ensureBundle } from '../../viz/server/bundle.ts';
-import { startVizServer, type VizServer } from '../../viz/server/serve.ts';
-import { browserMissing, launch, pageErrors, pixelDiff, pixelStats, REQUIRE_BROWSER, shotOf } from './browser.ts';
+import type { VizServer } from '../../viz/server/serve.ts';
+import { browserMissing, closeAll, pageErrors, pixelDiff, pixelStats, REQUIRE_BROWSER, serveAndLaunch, shotOf } from './browser.ts';
 import { simulationRun } from './runs.ts';
 
 const missing = browserMissing();
@@ -41,14 +40,11 @@ beforeAll(async () => {
   const cut = join(root, 'truncated');
   cpSync(dir, cut, { recursive: true });
   truncateSync(join(cut, layout.files.pos), 100);
-  await ensureBundle();
-  server = await startVizServer({ root });
-  browser = await launch();
+  ({ server, browser } = await serveAndLaunch(root));
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await closeAll(browser, server);
 });
 
 async function open(run: string, failing = false): Promise<{ page: Page; errors: string[] }> {

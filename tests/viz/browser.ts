@@ -3,6 +3,8 @@
 import { existsSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
+import { ensureBundle } from '../../viz/server/bundle.ts';
+import { startVizServer, type VizServer } from '../../viz/server/serve.ts';
 
 export const CHROMIUM = process.env.SPRINGTAIL_CHROMIUM ?? '/usr/bin/chromium';
 /** CI installs chromium, so there a missing browser fails the tests instead of skipping them. */
@@ -90,4 +92,16 @@ export function pageErrors(page: Page): string[] {
     if (m.type() === 'error') errs.push(`console.error: ${m.text()}`);
   });
   return errs;
+}
+
+/** A browser test file's fixture: the bundle built, the real server on ROOT, Chromium launched. */
+export async function serveAndLaunch(root: string): Promise<{ server: VizServer; browser: Browser }> {
+  await ensureBundle();
+  const server = await startVizServer({ root });
+  return { server, browser: await launch() };
+}
+
+export async function closeAll(browser: Browser | undefined, server: VizServer | undefined): Promise<void> {
+  await browser?.close();
+  await server?.close();
 }

@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ensureBundle } from '../../viz/server/bundle.ts';
-import { startVizServer, type VizServer } from '../../viz/server/serve.ts';
-import { browserMissing, launch, pageErrors, pixelDiff, REQUIRE_BROWSER, shotOf } from './browser.ts';
+import type { VizServer } from '../../viz/server/serve.ts';
+import { browserMissing, closeAll, pageErrors, pixelDiff, REQUIRE_BROWSER, serveAndLaunch, shotOf } from './browser.ts';
 import { comparisonRun } from './runs.ts';
 
 const missing = browserMissing();
@@ -27,14 +26,11 @@ beforeAll(async () => {
   if (missing) return;
   const root = join(mkdtempSync(join(tmpdir(), 'springtail-comparison-')), 'runs');
   runDir = await comparisonRun(root);
-  await ensureBundle();
-  server = await startVizServer({ root });
-  browser = await launch();
+  ({ server, browser } = await serveAndLaunch(root));
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await closeAll(browser, server);
 });
 
 async function open(): Promise<{ page: Page; errors: string[] }> {

@@ -6,10 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ensureBundle } from '../../viz/server/bundle.ts';
-import { startVizServer, type VizServer } from '../../viz/server/serve.ts';
+import type { VizServer } from '../../viz/server/serve.ts';
 import { springtail } from '../spawn-cli.ts';
-import { browserMissing, launch, pageErrors, pixelDiff, REQUIRE_BROWSER, shotOf } from './browser.ts';
+import { browserMissing, closeAll, pageErrors, pixelDiff, REQUIRE_BROWSER, serveAndLaunch, shotOf } from './browser.ts';
 import { evolutionRun } from './runs.ts';
 
 const missing = browserMissing();
@@ -26,14 +25,11 @@ beforeAll(async () => {
   if (missing) return;
   const root = join(mkdtempSync(join(tmpdir(), 'springtail-evolution-')), 'runs');
   runDir = await evolutionRun(root, 'evo', 3);
-  await ensureBundle();
-  server = await startVizServer({ root });
-  browser = await launch();
+  ({ server, browser } = await serveAndLaunch(root));
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await closeAll(browser, server);
 });
 
 describe.skipIf(missing !== null)(`evolution dashboard${missing ? ` (skipped: ${missing})` : ''}`, () => {

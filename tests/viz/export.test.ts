@@ -6,10 +6,9 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ensureBundle } from '../../viz/server/bundle.ts';
-import { startVizServer, type VizServer } from '../../viz/server/serve.ts';
+import type { VizServer } from '../../viz/server/serve.ts';
 import { springtail } from '../spawn-cli.ts';
-import { browserMissing, launch, pageErrors, REQUIRE_BROWSER, shotOf } from './browser.ts';
+import { browserMissing, closeAll, pageErrors, REQUIRE_BROWSER, serveAndLaunch, shotOf } from './browser.ts';
 import { comparisonRun, evolutionRun, simulationRun } from './runs.ts';
 
 const missing = browserMissing();
@@ -31,14 +30,11 @@ beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'springtail-export-'));
   const root = join(base, 'runs');
   [runs.simulation, runs.comparison, runs.evolution] = await Promise.all([simulationRun(root), comparisonRun(root), evolutionRun(root)]);
-  await ensureBundle();
-  server = await startVizServer({ root });
-  browser = await launch();
+  ({ server, browser } = await serveAndLaunch(root));
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await closeAll(browser, server);
 });
 
 /** The ids of the panels that finished drawing, once every panel has finished or failed. */

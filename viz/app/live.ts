@@ -23,6 +23,7 @@ export function livePanel(src: DataSource): Panel {
 
 class LiveView implements Panel {
   readonly title = 'Live';
+  readonly wide = true;
   private readonly root = h('div', { 'data-panel': 'live' });
   private readonly stateEl = h('span', { class: 'st-live-state' });
   private readonly stepEl = h('span', { class: 'st-live-step' });

@@ -55,7 +55,7 @@ async function mountPanels(root: HTMLElement, panels: Panel[], src: DataSource):
   await Promise.all(
     panels.map(async (p) => {
       const sec = document.createElement('section');
-      sec.className = 'panel';
+      sec.className = p.wide ? 'panel wide' : 'panel';
       sec.innerHTML = '<h2></h2><div class="body"></div>';
       sec.querySelector('h2')!.textContent = p.title;
       main.append(sec);

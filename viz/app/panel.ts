@@ -4,6 +4,8 @@ import type { DataSource } from './data.ts';
 export interface Panel {
   /** Shown as the panel's heading and in the run page's tabs. */
   readonly title: string;
+  /** Spans the whole row of the run page (the 3D views). */
+  readonly wide?: boolean;
   /** Builds the panel's DOM inside `el` (already attached to the page) and loads its data. */
   mount(el: HTMLElement): Promise<void>;
   /** A live source's files changed (run going on): reload what is shown. Optional. */

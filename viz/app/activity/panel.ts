@@ -55,6 +55,7 @@ export function activityPanel(src: DataSource, opts: ActivityOptions): ActivityP
 
 class ActivityView implements ActivityPanel {
   readonly title: string;
+  readonly wide = true;
   private readonly root = h('div', { 'data-panel': 'activity' });
   private readonly view = h('div', { class: 'st-act-view' });
   private readonly side = h('aside', { class: 'st-act-side' });

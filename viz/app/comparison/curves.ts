@@ -42,7 +42,7 @@ export function curvesPanel(src: DataSource): Panel {
             box.dataset.y = y;
             grid.append(box);
             const colour = css(categorical(k++));
-            charts.push(lineChart(box, { title: `${method}: ${y}`, xLabel: xKey, integerX: true, series: [{ label: y, colour }], width: 360, height: 220 }, [
+            charts.push(lineChart(box, { title: `${method}: ${y}`, xLabel: xKey, integerX: true, series: [{ label: y, colour }], width: 320, height: 220 }, [
               ps.map((p) => p[xKey] as number),
               ps.map((p) => (typeof p[y] === 'number' && Number.isFinite(p[y]) ? (p[y] as number) : null)),
             ]));
