@@ -67,7 +67,7 @@ describe('springtail run --out', () => {
     const r = await run(withoutRecord, '--out', out, '--force');
     expect(r.stderr).not.toMatch(STACK);
     expect(r.code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['.springtail-run', 'config.json', 'metrics.jsonl', 'summary.json']);
+    expect(readdirSync(out).sort()).toEqual(['.springtail-run', 'config.json', 'metrics.jsonl', 'network.incoming-start.u32', 'network.json', 'network.pos.f32', 'network.pre.u32', 'network.w.f32', 'summary.json']);
     expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).seed).toBe(2);
     expect(readdirSync(parent)).toEqual(['run']); // nothing left beside it
   });
@@ -187,9 +187,11 @@ describe('a comparison run killed part-way', () => {
     await exited;
     expect(existsSync(pixels)).toBe(true);
     const index = JSON.parse(readFileSync(join(out, 'codes/index.json'), 'utf8'));
-    expect(index.methods).toEqual({ pixels: { file: 'codes/pixels.test.f32', rows: 100, cols: 784 } });
+    expect(index.methods).toEqual({ pixels: { file: 'codes/pixels.test.f32', rows: 100, cols: 784, recon: { file: 'codes/pixels.recon.f32', rows: 16, cols: 784 } } });
     expect(statSync(pixels).size).toBe(100 * 784 * 4);
     expect(statSync(join(out, 'codes', index.labels)).size).toBe(100 * 4);
-    expect(readdirSync(join(out, 'codes')).filter((f) => f.endsWith('.f32'))).toEqual(['pixels.test.f32']);
+    // the killed method left no code or reconstruction file; the task's own files are listed
+    expect(readdirSync(join(out, 'codes')).filter((f) => f.endsWith('.f32')).sort()).toEqual(['inputs.test.f32', 'latents.test.f32', 'pixels.recon.f32', 'pixels.test.f32']);
+    expect([index.inputs.file, index.latents.file]).toEqual(['codes/inputs.test.f32', 'codes/latents.test.f32']);
   }, 120_000);
 });

@@ -15,7 +15,7 @@ const missing = browserMissing();
 if (missing && REQUIRE_BROWSER) throw new Error(`browser tests required here: ${missing}`);
 
 const EXPECTED: Record<string, string[]> = {
-  simulation: ['activity'],
+  simulation: ['activity', 'curves'],
   comparison: ['curves', 'embeddings', 'metrics', 'reconstructions'],
   evolution: ['activity', 'fitness', 'genome'],
 };

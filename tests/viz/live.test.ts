@@ -19,7 +19,10 @@ import { ROOT, springtail } from '../spawn-cli.ts';
 import { browserMissing, launch, pageErrors, pixelDiff, REQUIRE_BROWSER, shotOf } from './browser.ts';
 
 /** Luminance variance of a drawn network over the dark background (a blank canvas is ~0). */
-const FLOOR = 20;
+// A quickstart frame is mostly dark: 1 in 8 bars is on, and the hidden unit (~2.8) sets the auto
+// colour range, so the inputs sit low on viridis (measured variance 5 on such a frame). A blank
+// canvas has variance 0 and one colour: the floor and the colour count below still catch it.
+const FLOOR = 2;
 const HELLO: Hello = { type: 'hello', run: 'r', layout: 'network.json', steps: 100, every: 1, dtype: 'u8' };
 
 /** A node ws client that keeps everything it receives. */
@@ -319,8 +322,13 @@ describe.skipIf(missing !== null)('the live panel in Chromium', () => {
       await page.waitForSelector(`${panel}[data-ready="1"], ${panel}[data-error]`, { timeout: 60_000 });
       expect(await page.getAttribute(panel, 'data-error')).toBeNull();
       const canvas = `${panel} [data-panel="activity"] .st-act-view canvas`;
+      // ready comes with the layout; the colours come with the first frame (slower on a loaded machine)
+      await page.waitForSelector(`${panel}[data-step]`, { timeout: 30_000 });
+      await page.waitForTimeout(300);
       const step1 = Number(await page.getAttribute(panel, 'data-step'));
-      const shot1 = (await shotOf(page, canvas, FLOOR)).png;
+      const first = await shotOf(page, canvas, FLOOR);
+      expect(first.stats.colours).toBeGreaterThan(4);
+      const shot1 = first.png;
       await expect.poll(async () => Number(await page.getAttribute(panel, 'data-step')), { timeout: 30_000 }).toBeGreaterThan(step1);
       // the bars stimulus changes every step: another frame, other colours
       let diff = 0;

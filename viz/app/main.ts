@@ -4,6 +4,7 @@
 import './style.css';
 import 'uplot/dist/uPlot.min.css';
 import { activityPanel } from './activity/panel.ts';
+import { curvesPanel } from './comparison/curves.ts';
 import { comparisonPanels } from './comparison/panels.ts';
 import { type DataSource, type ExportedRun, HttpSource, InlineSource } from './data.ts';
 import { evolutionPanels } from './evolution/dashboard.ts';
@@ -22,7 +23,10 @@ const REFRESH_MS = 2000;
 async function panelsOf(kind: string, src: DataSource): Promise<Panel[]> {
   switch (kind) {
     case 'simulation':
-      return [activityPanel(src, { layout: 'network.json', recording: (await src.has('recording.json')) ? 'recording.json' : undefined, title: 'activity' })];
+      return [
+        activityPanel(src, { layout: 'network.json', recording: (await src.has('recording.json')) ? 'recording.json' : undefined, title: 'activity' }),
+        curvesPanel(src, { unnamed: 'run', title: 'metrics over steps' }),
+      ];
     case 'comparison':
       return comparisonPanels(src);
     case 'evolution':

@@ -12,17 +12,26 @@ const X_KEYS = ['epoch', 'step'];
 
 type Point = Record<string, unknown> & { method?: unknown };
 
-export function curvesPanel(src: DataSource): Panel {
+export interface CurvesOptions {
+  /** Groups the lines that name no method (a simulation run's metrics.jsonl) under this name. */
+  unnamed?: string;
+  title?: string;
+}
+
+export function curvesPanel(src: DataSource, opts: CurvesOptions = {}): Panel {
   let root: HTMLElement;
   const charts: { destroy(): void }[] = [];
   return {
-    title: 'learning curves',
+    title: opts.title ?? 'learning curves',
     async mount(parent) {
       root = panelRoot(parent, 'curves');
       await drawInto(root, async () => {
         const points = (await src.has('metrics.jsonl')) ? parseJsonl<Point>(await src.text('metrics.jsonl')) : [];
         const byMethod = new Map<string, Point[]>();
-        for (const p of points) if (typeof p.method === 'string') byMethod.set(p.method, [...(byMethod.get(p.method) ?? []), p]);
+        for (const p of points) {
+          const m = typeof p.method === 'string' ? p.method : opts.unnamed;
+          if (m !== undefined) byMethod.set(m, [...(byMethod.get(m) ?? []), p]);
+        }
         if (byMethod.size === 0) {
           root.dataset.empty = '1';
           root.append(el('p', { className: 'note', textContent: 'no learning curves: none of these methods records one (the autoencoder and bio methods do; pixels, PCA and UMAP do not)' }));
