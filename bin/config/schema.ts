@@ -5,7 +5,7 @@ import { compileRule, RuleError } from '../../sim/compiler/compile.ts';
 import { F32_MAX, isF32 } from '../../sim/compiler/parse.ts';
 import type { RuleDef } from '../../sim/compiler/rule.ts';
 import type { Problem } from '../errors.ts';
-import { finite, int, isInt, isRec, list, name, NAME_RE, nonNegative, obj, oneOf, positive, seed, sign, unitInterval, variants, type Rec } from './zod-helpers.ts';
+import { f32, finite, int, isInt, isRec, list, name, NAME_RE, nonNegative, obj, oneOf, positive, seed, sign, unitInterval, variants, type Rec } from './zod-helpers.ts';
 
 const Soma = obj({
   // kwta and softmax act on the layer's neurons of one organism together (sim/README.md)
@@ -113,8 +113,8 @@ export const Rule = obj({
 
 export const Plasticity = obj({
   // null: unbounded (Oja needs no clip, and then a too-high rate really diverges)
-  wMin: z.number({ error: 'finite number or null (unbounded)' }).nullable().default(0),
-  wMax: z.number({ error: 'finite number or null (unbounded)' }).nullable().default(1),
+  wMin: f32('finite number or null (unbounded)').nullable().default(0),
+  wMax: f32('finite number or null (unbounded)').nullable().default(1),
   normalize: oneOf(['none', 'l1', 'l2', 'subtractive']).default('none'),
   normalizeTarget: finite().default(1),
 });

@@ -13,9 +13,14 @@ export const int = (min: number, max?: number) => {
   return max === undefined ? s : s.max(max, { error: d });
 };
 export const seed = () => int(0, SEED_MAX);
-export const finite = () => z.number({ error: 'finite number' });
-export const nonNegative = () => z.number({ error: 'number >= 0' }).min(0, { error: 'number >= 0' });
-export const positive = () => z.number({ error: 'number > 0' }).gt(0, { error: 'number > 0' });
+/** Simulation numbers are f32 on every backend: a larger one would become Infinity on the device. */
+export const F32_MAX = 3.4028234663852886e38;
+const F32_TEXT = 'within float32 range, |x| <= 3.4e38';
+/** A finite number a float32 buffer can hold; `expected` names the range when that is what fails. */
+export const f32 = (expected: string) => z.number({ error: expected }).min(-F32_MAX, { error: `${expected} ${F32_TEXT}` }).max(F32_MAX, { error: `${expected} ${F32_TEXT}` });
+export const finite = () => f32('finite number');
+export const nonNegative = () => f32('number >= 0').min(0, { error: 'number >= 0' });
+export const positive = () => f32('number > 0').gt(0, { error: 'number > 0' });
 export const unitInterval = (open = false) => {
   const d = open ? 'number in (0, 1]' : 'number in [0, 1]';
   const s = z.number({ error: d }).max(1, { error: d });

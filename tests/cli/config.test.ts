@@ -56,6 +56,25 @@ describe('loadConfig', () => {
     expect(c.rule.params.eta).toBe(builtinRules.oja.params.eta.default);
   });
 
+  test('numbers beyond float32 range are refused at their path (they would be Infinity on the device)', () => {
+    const f: any = fixture();
+    f.plasticity = { wMin: 0, wMax: 1e39 };
+    f.network.layers[1].soma.bias = -4e38;
+    let err: unknown;
+    try {
+      validateConfig(f);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UserError);
+    const msg = formatError(err as UserError);
+    expect(msg).toMatch(/plasticity\.wMax: got 1e\+39, expected .*float32 range/);
+    expect(msg).toMatch(/network\.layers\[1\]\.soma\.bias: got -4e\+38, expected .*float32 range/);
+    f.plasticity.wMax = 3e38;
+    f.network.layers[1].soma.bias = -3e38;
+    expect(validateConfig(f).plasticity.wMax).toBe(3e38);
+  });
+
   test.each(leaves.map(([p, disp, v]) => [disp, p, v] as const))('wrong type at %s is reported with its path', (disp, path, v) => {
     const f = fixture();
     const wrong = typeof v === 'number' ? 'oops' : 123;
