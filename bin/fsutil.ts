@@ -33,12 +33,12 @@ function runError(path: string, err: unknown): Error {
 }
 
 /** Writes to a temp file in the same directory, fsyncs, then renames over `path`. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+export function writeFileAtomic(path: string, data: string | ArrayBufferView): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${counter++}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'w');
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
     fsyncSync(fd);

@@ -10,10 +10,6 @@ export const MAX_LAYOUT_SYNAPSES = 4_000_000;
 
 const ROLE_NAME = Object.fromEntries(Object.entries(ROLE).map(([k, v]) => [v, k])) as Record<number, LayoutGroup['role']>;
 
-function bytes(a: Float32Array | Uint32Array): Uint8Array {
-  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-}
-
 /** Contiguous neuron ranges of one (organism, type): a layer of `fromLayers`, an evolved type. */
 export function layoutGroups(t: SynapseTensor, typeNames: readonly string[]): LayoutGroup[] {
   const groups: LayoutGroup[] = [];
@@ -35,7 +31,7 @@ export function writeLayout(dir: string, prefix: string, t: SynapseTensor, typeN
   const N = t.role.length;
   const S = t.w.length;
   const files: NetworkLayout['files'] = { pos: `${prefix}.pos.f32` };
-  writeFileAtomic(join(dir, files.pos), bytes(t.pos));
+  writeFileAtomic(join(dir, files.pos), t.pos);
   const layout: NetworkLayout = { format: 'springtail-layout/1', neurons: N, organisms: t.organisms, groups: layoutGroups(t, typeNames), synapses: S, weights, files };
   if (S > maxSynapses) {
     layout.omitted = `${S} synapses is more than the ${maxSynapses} the layout files hold`;
@@ -61,9 +57,9 @@ export function writeLayout(dir: string, prefix: string, t: SynapseTensor, typeN
     files.incomingStart = `${prefix}.incoming-start.u32`;
     files.pre = `${prefix}.pre.u32`;
     files.w = `${prefix}.w.f32`;
-    writeFileAtomic(join(dir, files.incomingStart), bytes(start));
-    writeFileAtomic(join(dir, files.pre), bytes(pre));
-    writeFileAtomic(join(dir, files.w), bytes(ws));
+    writeFileAtomic(join(dir, files.incomingStart), start);
+    writeFileAtomic(join(dir, files.pre), pre);
+    writeFileAtomic(join(dir, files.w), ws);
   }
   writeJsonAtomic(join(dir, `${prefix}.json`), layout);
   return layout;

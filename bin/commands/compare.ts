@@ -34,7 +34,6 @@ interface MatrixFile {
 }
 
 const clock = () => performance.now() / 1000;
-const bytesOf = (a: Float32Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 function buildTask(config: CompareConfig): Task {
   try {
@@ -94,12 +93,12 @@ export async function compareCommand(config: CompareConfig, opts: { out?: string
     // the first test inputs (for the viz's reconstruction grid) and the test latents (its colouring)
     const R = Math.min(RECON_SAMPLES, task.test.count);
     const inputs = { file: 'codes/inputs.test.f32', rows: R, cols: task.dim, ...(task.shape && { shape: task.shape }) };
-    writeFileAtomic(join(dir, inputs.file), bytesOf(task.test.x.subarray(0, R * task.dim)));
+    writeFileAtomic(join(dir, inputs.file), task.test.x.subarray(0, R * task.dim));
     const L = task.latentNames.length;
     const latents = L > 0 ? { file: 'codes/latents.test.f32', rows: task.test.count, cols: L, names: task.latentNames } : undefined;
-    if (latents) writeFileAtomic(join(dir, latents.file), bytesOf(task.test.latents));
+    if (latents) writeFileAtomic(join(dir, latents.file), task.test.latents);
     const writeIndex = () => writeJsonAtomic(join(dir, 'codes/index.json'), { dtype: 'float32', layout: 'rows x cols', labels: 'labels.test.i32', inputs, latents, methods: codesIndex });
-    writeFileAtomic(join(dir, 'codes/labels.test.i32'), bytesOf(task.test.labels));
+    writeFileAtomic(join(dir, 'codes/labels.test.i32'), task.test.labels);
     writeIndex();
     for (const spec of config.methods) {
       const key = methodKey(spec);
@@ -129,11 +128,11 @@ export async function compareCommand(config: CompareConfig, opts: { out?: string
       summary.methods[key] = result.metrics;
       summary.details[key] = result.details;
       const file = `codes/${key}.test.f32`;
-      writeFileAtomic(join(dir, file), bytesOf(result.testCodes));
+      writeFileAtomic(join(dir, file), result.testCodes);
       let recon: MatrixFile | undefined;
       if (result.recon) {
         recon = { file: `codes/${key}.recon.f32`, rows: R, cols: task.dim };
-        writeFileAtomic(join(dir, recon.file), bytesOf(result.recon));
+        writeFileAtomic(join(dir, recon.file), result.recon);
       }
       codesIndex[key] = { file, rows: task.test.count, cols: result.details.code_dim, ...(recon && { recon }) };
       writeIndex();

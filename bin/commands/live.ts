@@ -6,6 +6,7 @@ import { encodeFrame } from '../../viz/protocol.ts';
 import { type End, FramePacer, LiveHub } from '../../viz/server/live.ts';
 import { PortInUse, startVizServer, type VizServer } from '../../viz/server/serve.ts';
 import { UserError } from '../errors.ts';
+import { untilSignal } from '../signal.ts';
 
 /** Longest stretch of stepping without serving the viz server's sockets. */
 const YIELD_S = 0.05;
@@ -25,8 +26,9 @@ export function liveRoot(out: string | undefined): string {
 }
 
 export class LiveRun {
+  /** Both set by open(), once the run directory exists. */
   private hub: LiveHub | null = null;
-  private pacer: FramePacer;
+  private pacer: FramePacer | null = null;
   private yielded = -Infinity;
   private serving = 0;
 
@@ -34,9 +36,7 @@ export class LiveRun {
     private readonly viz: VizServer,
     private readonly opts: LiveOptions,
     private readonly clock: () => number,
-  ) {
-    this.pacer = new FramePacer(opts.every, clock());
-  }
+  ) {}
 
   /** Binds the port first, so a port in use exits 2 before the run directory exists. */
   static async start(opts: LiveOptions, root: string, clock: () => number): Promise<LiveRun> {
@@ -67,14 +67,14 @@ export class LiveRun {
       this.serving += this.clock() - from;
     }
     const at = this.clock();
-    if (!this.hub?.hasClients() || !this.pacer.due(step, at)) return;
+    if (!this.hub || !this.pacer || !this.hub.hasClients() || !this.pacer.due(step, at)) return;
     this.hub.broadcast(encodeFrame(step, await read(), 'u8'));
     this.pacer.took(step, at, this.clock());
   }
 
   /** Seconds the run spent on live work: frames, and serving the sockets between chunks. */
   get seconds(): number {
-    return this.pacer.seconds + this.serving;
+    return (this.pacer?.seconds ?? 0) + this.serving;
   }
 
   end(msg: End): void {
@@ -85,15 +85,7 @@ export class LiveRun {
   async hold(): Promise<void> {
     if (!this.opts.hold) return;
     process.stderr.write(`live: the run ended; still serving ${this.viz.url} (Ctrl-C to stop)\n`);
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await untilSignal();
   }
 
   async close(): Promise<void> {

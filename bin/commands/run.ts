@@ -1,7 +1,7 @@
 // `springtail run`: config → tensor + compiled rule → backend → chunks of fused steps, with
 // metrics at log points, a divergence guard and a run directory (SPEC §9).
 import { join } from 'node:path';
-import { BackendUnavailable } from '../../sim/backend.ts';
+import { BackendUnavailable, type NetworkState } from '../../sim/backend.ts';
 import { fromLayers } from '../../sim/build.ts';
 import { compileRule, RuleError } from '../../sim/compiler/compile.ts';
 import { createBackend } from '../../sim/select.ts';
@@ -101,8 +101,11 @@ export async function runCommand(config: Config, opts: RunOptions): Promise<RunS
     let metrics: Record<string, number> = {};
     let divergence: RunSummary['divergence'];
     let stepSeconds = 0;
+    // the state of the last log point: the final layout reuses it when no step came after
+    let logged: { t: number; state: NetworkState } | undefined;
     const log = async () => {
       const state = await backend.readState();
+      logged = { t, state };
       metrics = probeMetrics(tensor, state, probe, layerNames);
       appendLine(metricsPath, JSON.stringify({ step: t, ...metrics }));
       progress.update(t, { recon: metrics.recon_mse ?? NaN });
@@ -131,10 +134,11 @@ export async function runCommand(config: Config, opts: RunOptions): Promise<RunS
     }
     live?.end({ type: 'end', steps: t, diverged: divergence !== undefined });
 
-    writeLayout(dir, 'network', tensor, layerNames, 'final', (await backend.readState()).w);
+    const final = logged?.t === t ? logged.state : await backend.readState();
+    writeLayout(dir, 'network', tensor, layerNames, 'final', final.w);
     const rec = await backend.readRecording();
     if (rec.steps.length) {
-      writeFileAtomic(join(dir, 'recording.f32'), new Uint8Array(rec.frames.buffer, rec.frames.byteOffset, rec.frames.byteLength));
+      writeFileAtomic(join(dir, 'recording.f32'), rec.frames);
       writeJsonAtomic(join(dir, 'recording.json'), { neurons: neuronCount(tensor), frames: rec.steps.length, steps: rec.steps, file: 'recording.f32', dtype: 'float32', layout: 'frames x neurons' });
     }
     const tEnd = clock();

@@ -1,30 +1,19 @@
 // `springtail viz [ROOT]`: serves the browser panels for the run directories under ROOT (default
 // runs/), or writes one run as a self-contained HTML report with --export.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { ExportTooLarge, exportHtml } from '../../viz/server/export.ts';
+import { readMarker } from '../../viz/server/runs.ts';
 import { PortInUse, startVizServer } from '../../viz/server/serve.ts';
 import { UserError } from '../errors.ts';
-import { fsCause, writeFileAtomic } from '../fsutil.ts';
+import { fsCause, MARKER, writeFileAtomic } from '../fsutil.ts';
+import { untilSignal } from '../signal.ts';
 
 export interface VizOptions {
   root: string;
   port?: number;
   host?: string;
   export?: string;
-}
-
-const MARKER = '.springtail-run';
-
-function runKind(dir: string): string | null {
-  const p = join(dir, MARKER);
-  if (!existsSync(p)) return null;
-  try {
-    const m = JSON.parse(readFileSync(p, 'utf8')) as { kind?: unknown };
-    return typeof m.kind === 'string' ? m.kind : 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
 
 export async function vizCommand(opts: VizOptions): Promise<void> {
@@ -37,7 +26,7 @@ export async function vizCommand(opts: VizOptions): Promise<void> {
   }
   if (!st.isDirectory()) throw new UserError(`viz: ${given} is not a directory (give a run directory or a folder of them)`);
   const abs = resolve(given);
-  const kind = runKind(abs);
+  const kind = readMarker(abs)?.kind ?? null;
 
   if (opts.export !== undefined) {
     if (kind === null) throw new UserError(`viz --export: ${given} is not a springtail run directory (no ${MARKER}); give one run, e.g. runs/quickstart-<timestamp>`);
@@ -71,13 +60,6 @@ export async function vizCommand(opts: VizOptions): Promise<void> {
   const url = kind === null ? server.url : `${server.url}#/run/${encodeURIComponent(basename(abs))}`;
   process.stderr.write(`springtail viz: serving ${given} (${opts.host ?? '127.0.0.1'} only${opts.host ? '' : '; --host to listen elsewhere'}); Ctrl-C stops\n`);
   process.stdout.write(`${url}\n`);
-  await new Promise<void>((done) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      void server.close().then(done);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilSignal();
+  await server.close();
 }

@@ -1,12 +1,9 @@
 // The start page: every run directory under ROOT, newest first, with its kind, date and a few
 // figures; each opens in the panels its kind has.
 import type { RunEntry } from '../server/runs.ts';
+import { formatValue } from './format.ts';
 
-function fmt(v: number | string): string {
-  if (typeof v === 'string') return v;
-  if (Number.isInteger(v)) return String(v);
-  return Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5 ? v.toExponential(3) : v.toPrecision(4);
-}
+const fmt = (v: number | string): string => (typeof v === 'string' ? v : formatValue(v));
 
 export function runHref(r: Pick<RunEntry, 'name' | 'kind'>): string {
   return `#/run/${r.name.split('/').map(encodeURIComponent).join('/')}`;

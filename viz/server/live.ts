@@ -52,17 +52,15 @@ export function refusal(req: IncomingMessage, allowsHost: (host: string) => bool
   return null;
 }
 
-/** Messages a client may send; `hello` asks for the hello (and `end`, once sent) again. */
-function known(text: string): 'hello' | null {
+/** The one message a client may send: `{"type":"hello"}` asks for the hello (and `end`, once sent) again. */
+function isHello(text: string): boolean {
   let m: unknown;
   try {
     m = JSON.parse(text);
   } catch {
-    return null;
+    return false;
   }
-  if (typeof m !== 'object' || m === null || Array.isArray(m)) return null;
-  const keys = Object.keys(m);
-  return keys.length === 1 && (m as { type?: unknown }).type === 'hello' ? 'hello' : null;
+  return typeof m === 'object' && m !== null && !Array.isArray(m) && Object.keys(m).length === 1 && (m as { type?: unknown }).type === 'hello';
 }
 
 export class LiveHub {
@@ -94,7 +92,7 @@ export class LiveHub {
     // without a listener an 'error' (oversized message, bad UTF-8) would be thrown: ws closes that connection itself
     ws.on('error', () => this.stats.closedOnError++);
     ws.on('message', (data, isBinary) => {
-      if (isBinary || known(String(data)) !== 'hello') {
+      if (isBinary || !isHello(String(data))) {
         this.stats.dropped++;
         return;
       }

@@ -1,6 +1,6 @@
 // The run directories under ROOT (those holding the `.springtail-run` marker) and the few
 // figures the start page shows for each.
-import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
 export interface RunEntry {
@@ -62,11 +62,21 @@ function figures(dir: string, kind: RunEntry['kind']): Record<string, number | s
   return out;
 }
 
-function entry(root: string, dir: string): RunEntry {
+/** A directory's marker: its kind and date, or null when it has none (not a run directory). */
+export function readMarker(dir: string): { kind: RunEntry['kind']; created?: string } | null {
+  if (!existsSync(join(dir, MARKER))) return null;
   const m = readJson(join(dir, MARKER));
   const kinds = ['simulation', 'comparison', 'evolution'] as const;
-  const kind = isObj(m) && kinds.includes(m.kind as never) ? (m.kind as RunEntry['kind']) : 'unknown';
-  const created = isObj(m) && typeof m.created === 'string' ? m.created : new Date(statSync(dir).mtimeMs).toISOString();
+  return {
+    kind: isObj(m) && kinds.includes(m.kind as never) ? (m.kind as RunEntry['kind']) : 'unknown',
+    ...(isObj(m) && typeof m.created === 'string' ? { created: m.created } : {}),
+  };
+}
+
+function entry(root: string, dir: string): RunEntry {
+  const m = readMarker(dir);
+  const kind = m?.kind ?? 'unknown';
+  const created = m?.created ?? new Date(statSync(dir).mtimeMs).toISOString();
   return { name: relative(root, dir).split(sep).join('/'), kind, created, metrics: figures(dir, kind) };
 }
 

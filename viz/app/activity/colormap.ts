@@ -1,6 +1,6 @@
 // Colour maps as 256-entry RGBA lookup tables: the same bytes feed the shaders (as a texture) and
 // the 2D legends, so what the legend shows is what the points show.
-import { categorical, css, viridis } from '../charts/colormap.ts';
+import { categorical, css, piecewise, viridis } from '../charts/colormap.ts';
 
 export type Lut = Uint8Array;
 
@@ -18,15 +18,7 @@ function lutOf(f: (t: number) => Rgb): Lut {
 }
 
 /** Piecewise-linear through evenly spaced `#rrggbb` stops. */
-function through(hex: readonly string[]): (t: number) => Rgb {
-  const stops = hex.map((h) => [1, 3, 5].map((o) => parseInt(h.slice(o, o + 2), 16)) as Rgb);
-  return (t) => {
-    const x = t * (stops.length - 1);
-    const k = Math.min(Math.floor(x), stops.length - 2);
-    const f = x - k;
-    return [0, 1, 2].map((c) => stops[k][c] * (1 - f) + stops[k + 1][c] * f) as Rgb;
-  };
-}
+const through = (hex: readonly string[]) => piecewise(hex.map((h) => [1, 3, 5].map((o) => parseInt(h.slice(o, o + 2), 16)) as Rgb));
 
 /** Activity: viridis, the same map as the other panels' charts. */
 export const VIRIDIS: Lut = lutOf(viridis);

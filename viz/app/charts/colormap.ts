@@ -14,15 +14,19 @@ const VIRIDIS: [number, number, number][] = [
   [253, 231, 37],
 ];
 
-/** t in [0, 1] (clamped) → RGB. */
-export function viridis(t: number): [number, number, number] {
-  const u = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (VIRIDIS.length - 1);
-  const i = Math.min(VIRIDIS.length - 2, Math.floor(u));
-  const f = u - i;
-  const a = VIRIDIS[i];
-  const b = VIRIDIS[i + 1];
-  return [a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), a[2] + f * (b[2] - a[2])];
+/** A colour map linear between evenly spaced stops: t in [0, 1] (clamped; NaN as 0) → RGB. */
+export function piecewise(stops: readonly (readonly [number, number, number])[]): (t: number) => [number, number, number] {
+  return (t) => {
+    const u = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (stops.length - 1);
+    const i = Math.min(stops.length - 2, Math.floor(u));
+    const f = u - i;
+    const a = stops[i];
+    const b = stops[i + 1];
+    return [a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), a[2] + f * (b[2] - a[2])];
+  };
 }
+
+export const viridis = piecewise(VIRIDIS);
 
 const CATEGORICAL: [number, number, number][] = [
   [31, 119, 180],

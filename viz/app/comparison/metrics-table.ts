@@ -3,6 +3,7 @@
 import { el } from '../charts/dom.ts';
 import { drawInto, panelRoot } from '../charts/panel-root.ts';
 import type { DataSource } from '../data.ts';
+import { formatValue } from '../format.ts';
 import type { Panel } from '../panel.ts';
 import { type MetricValue, readSummary } from './run-files.ts';
 
@@ -21,12 +22,7 @@ function value(m: Record<string, MetricValue>, col: string): number | undefined 
   return v && dot >= 0 ? v[col.slice(dot + 1)] : undefined;
 }
 
-function fmt(v: number | undefined): string {
-  if (v === undefined) return '-';
-  if (!Number.isFinite(v) || Number.isInteger(v)) return String(v);
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(2) : v.toPrecision(4);
-}
+const fmt = (v: number | undefined): string => (v === undefined ? '-' : formatValue(v));
 
 export function metricsPanel(src: DataSource): Panel {
   let root: HTMLElement;
