@@ -26,6 +26,8 @@ let browser: Browser;
 let server: VizServer;
 let layout: NetworkLayout;
 let runDir: string;
+let three: NetworkLayout;
+let threeDir: string;
 
 beforeAll(async () => {
   if (missing) return;
@@ -40,6 +42,8 @@ beforeAll(async () => {
   const cut = join(root, 'truncated');
   cpSync(dir, cut, { recursive: true });
   truncateSync(join(cut, layout.files.pos), 100);
+  threeDir = await simulationRun(root, 'three', 3);
+  three = JSON.parse(readFileSync(join(threeDir, 'network.json'), 'utf8')) as NetworkLayout;
   ({ server, browser } = await serveAndLaunch(root));
 }, 180_000);
 
@@ -142,6 +146,41 @@ describe.skipIf(missing !== null)('3D activity panel', () => {
     await expect.poll(() => hook(page, 'selected()')).toBe(neuron);
     expect(await hook(page, 'synapseCount()')).toBe(0);
     expect(await page.textContent(`${PANEL} .st-act-neuron`)).toContain('synapses omitted');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('three organisms are drawn side by side; the organism filter shows one of them', async () => {
+    const { page, errors } = await open('three');
+    expect(three.organisms).toBe(3);
+    expect(await page.textContent(PANEL)).toContain('of 3 organisms (side by side)');
+    // the same neuron of each organism lands on a different place of the screen
+    const e = (o: number) => three.groups.find((g) => g.name === 'e' && g.organism === o)!;
+    const xy = await Promise.all([0, 1, 2].map((o) => hook(page, `neuronScreenXY(${e(o).start + 5})`) as Promise<[number, number]>));
+    for (const [a, b] of [[0, 1], [0, 2], [1, 2]]) expect(Math.hypot(xy[a][0] - xy[b][0], xy[a][1] - xy[b][1])).toBeGreaterThan(20);
+    const all = await view(page);
+    expect(await hook(page, 'visibleGroups()')).toEqual(three.groups.map((_, k) => k));
+
+    const select = page.locator(`${PANEL} select[aria-label=organism]`);
+    expect(await select.locator('option').allTextContents()).toEqual(['all organisms', 'organism 0', 'organism 1', 'organism 2']);
+    await select.selectOption('1');
+    expect(await hook(page, 'visibleGroups()')).toEqual(three.groups.flatMap((g, k) => (g.organism === 1 ? [k] : [])));
+    expect(pixelDiff(all, await view(page))).toBeGreaterThan(CHANGED);
+    // the layer filter and the organism filter together: organism 1 without its input layer
+    await page.locator(`${PANEL} input[data-layer="in"]`).uncheck();
+    expect(await hook(page, 'visibleGroups()')).toEqual(three.groups.flatMap((g, k) => (g.organism === 1 && g.name !== 'in' ? [k] : [])));
+    await page.locator(`${PANEL} input[data-layer="in"]`).check();
+
+    // a click on organism 1's neuron selects it and shows its own incoming synapses
+    const neuron = e(1).start + 5;
+    await page.mouse.click(...xy[1]);
+    await expect.poll(() => hook(page, 'selected()')).toBe(neuron);
+    const start = new Uint32Array(new Uint8Array(readFileSync(join(threeDir, three.files.incomingStart!))).buffer);
+    expect(await hook(page, 'synapseCount()')).toBe(start[neuron + 1] - start[neuron]);
+    expect(await page.textContent(`${PANEL} [data-neuron="${neuron}"]`)).toContain('organism 1');
+
+    await select.selectOption('all');
+    expect(await hook(page, 'visibleGroups()')).toHaveLength(three.groups.length);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -7,10 +7,10 @@ async function ok(args: string[]): Promise<void> {
   if (r.code !== 0) throw new Error(`springtail ${args.join(' ')} exited ${r.code}:\n${r.stderr}`);
 }
 
-/** ei-balance on bars, 104 neurons (an inhibitory layer), 600 steps recorded every 5. */
-export async function simulationRun(root: string, name = 'sim'): Promise<string> {
+/** ei-balance on bars, 104 neurons (an inhibitory layer) per organism, 600 steps recorded every 5. */
+export async function simulationRun(root: string, name = 'sim', organisms = 1): Promise<string> {
   const dir = join(root, name);
-  await ok(['run', 'configs/rules/ei-balance-bars.json', '--backend', 'cpu', '--out', dir, '--set', 'steps=600', '--set', 'logEvery=100', '--set', 'record.every=5', '--set', 'record.capacity=120']);
+  await ok(['run', 'configs/rules/ei-balance-bars.json', '--backend', 'cpu', '--out', dir, '--set', 'steps=600', '--set', 'logEvery=100', '--set', 'record.every=5', '--set', 'record.capacity=120', '--set', `network.organisms=${organisms}`]);
   return dir;
 }
 

@@ -2,6 +2,7 @@
 // against what the JSON says, so a truncated or mismatched file is named instead of drawn wrong.
 import type { DataSource } from '../data.ts';
 import type { NetworkLayout, RecordingInfo } from '../../protocol.ts';
+import { spreadOrganisms } from './spread.ts';
 
 export interface Synapses {
   /** neurons + 1: neuron n's incoming synapses are start[n] .. start[n+1]. */
@@ -14,7 +15,7 @@ export interface Synapses {
 
 export interface Network {
   layout: NetworkLayout;
-  /** neurons × 3. */
+  /** neurons × 3, each organism moved to its own place (spread.ts). */
   pos: Float32Array;
   /** Absent when the layout left the synapse files out (layout.omitted says why). */
   synapses?: Synapses;
@@ -40,11 +41,13 @@ function checkLayout(l: NetworkLayout, where: string): void {
   };
   if (l?.format !== 'springtail-layout/1') fail(`format is ${JSON.stringify(l?.format)}, expected "springtail-layout/1"`);
   if (!Number.isInteger(l.neurons) || l.neurons < 1) fail(`neurons is ${JSON.stringify(l.neurons)}, expected a positive integer`);
+  if (!Number.isInteger(l.organisms) || l.organisms < 1) fail(`organisms is ${JSON.stringify(l.organisms)}, expected a positive integer`);
   if (!Array.isArray(l.groups) || l.groups.length === 0) fail('groups is empty');
   if (typeof l.files?.pos !== 'string') fail('files.pos is missing');
   let next = 0;
   l.groups.forEach((g, k) => {
     if (g.start !== next || !Number.isInteger(g.count) || g.count < 1) fail(`groups[${k}] (${g.name}) covers ${g.start}+${g.count}, expected to start at ${next} with a positive count`);
+    if (!Number.isInteger(g.organism) || g.organism < 0 || g.organism >= l.organisms) fail(`groups[${k}] (${g.name}) belongs to organism ${JSON.stringify(g.organism)}, the layout has ${l.organisms}`);
     next = g.start + g.count;
   });
   if (next !== l.neurons) fail(`groups cover ${next} neurons, the layout has ${l.neurons}`);
@@ -55,6 +58,7 @@ export async function loadNetwork(src: DataSource, path: string): Promise<Networ
   checkLayout(layout, `${src.run}/${path}`);
   const N = layout.neurons;
   const pos = await typed(src, layout.files.pos, (b) => new Float32Array(b), 3 * N, `${N} neurons × 3 float32`);
+  spreadOrganisms(layout, pos);
   const f = layout.files;
   if (!f.incomingStart || !f.pre || !f.w) return { layout, pos };
   const start = await typed(src, f.incomingStart, (b) => new Uint32Array(b), N + 1, `${N} + 1 uint32`);

@@ -39,6 +39,8 @@ export interface ActivityHook {
   synapseCount(): number;
   /** Frames drawn over the last second. */
   fps(): number;
+  /** Indices into layout.groups of the groups drawn (the filters' effect). */
+  visibleGroups(): number[];
 }
 
 /** Playback speeds, recorded frames per second. */
@@ -243,7 +245,7 @@ class ActivityView implements ActivityPanel {
 
     const synapses = net.synapses ? `${net.layout.synapses} synapses (${net.layout.weights} weights)` : `synapses omitted: ${net.layout.omitted ?? 'the layout has no synapse files'}`;
     this.side.append(
-      h('div', {}, `${net.layout.neurons} neurons in ${net.layout.groups.length} groups · ${synapses}`),
+      h('div', {}, `${net.layout.neurons} neurons in ${net.layout.groups.length} groups${net.layout.organisms > 1 ? ` of ${net.layout.organisms} organisms (side by side)` : ''} · ${synapses}`),
       this.status,
       h('h3', {}, 'Activity colour'),
       this.legend,
@@ -472,6 +474,7 @@ class ActivityView implements ActivityPanel {
       selected: () => this.selectedNeuron,
       synapseCount: () => this.lines.shown(),
       fps: () => this.fps(),
+      visibleGroups: () => this.net!.layout.groups.flatMap((_, k) => (this.cloud!.isGroupVisible(k) ? [k] : [])),
     };
     w.__springtail.activity = this.hook = hook;
   }

@@ -150,8 +150,12 @@ export class NeuronCloud {
     p.visible = on;
   }
 
+  isGroupVisible(k: number): boolean {
+    return this.points[k].visible;
+  }
+
   isVisible(neuron: number): boolean {
-    return this.points[this.groupOf(neuron)].visible;
+    return this.isGroupVisible(this.groupOf(neuron));
   }
 
   groupOf(neuron: number): number {
