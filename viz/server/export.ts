@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { ExportedRun } from '../app/data.ts';
-import { APP_CSS, APP_JS, ensureBundle } from './bundle.ts';
+import { ensureBundle } from './bundle.ts';
 import { inlineShell } from './shell.ts';
 
 /** Files the panels never read (the strategy's state, a run's own config for re-running). */
@@ -47,7 +47,7 @@ export function exportData(runDir: string, run: string, kind: string): ExportedR
 
 /** The report's HTML (the caller writes it atomically). */
 export async function exportHtml(runDir: string, run: string, kind: string): Promise<string> {
-  await ensureBundle();
+  const bundle = await ensureBundle();
   const data = exportData(runDir, run, kind);
-  return inlineShell(readFileSync(APP_CSS, 'utf8'), readFileSync(APP_JS, 'utf8'), data);
+  return inlineShell(readFileSync(bundle.css, 'utf8'), readFileSync(bundle.js, 'utf8'), data);
 }

@@ -5,7 +5,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname } from 'node:path';
-import { APP_CSS, APP_JS, ensureBundle } from './bundle.ts';
+import { ensureBundle } from './bundle.ts';
 import { listRuns } from './runs.ts';
 import { resolveUnder } from './safe-path.ts';
 import { servedShell } from './shell.ts';
@@ -72,8 +72,8 @@ export async function startVizServer(opts: VizServerOptions): Promise<VizServer>
     const path = url.split('?')[0].split('#')[0];
     if (path === '/' || path === '/index.html') return send(res, 200, servedShell(), 'text/html; charset=utf-8', { 'Content-Security-Policy': CSP });
     if (path === '/app.js' || path === '/app.css') {
-      await ensureBundle();
-      const body = readFileSync(path === '/app.js' ? APP_JS : APP_CSS);
+      const bundle = await ensureBundle();
+      const body = readFileSync(path === '/app.js' ? bundle.js : bundle.css);
       return send(res, 200, body, path === '/app.js' ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8');
     }
     if (path === '/api/runs') return send(res, 200, JSON.stringify(listRuns(opts.root)), TYPES['.json']);
