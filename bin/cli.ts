@@ -72,7 +72,7 @@ function liveFlags(argv: { live?: unknown; port?: unknown; liveEvery?: unknown; 
 }
 const redisFlag = (raw: unknown) => flagValue('--redis', raw, 'a Redis URL, e.g. redis://127.0.0.1:6379', (s) => s);
 
-/** evolve's `--executor bullmq --redis URL [--chunk N] [--redis-timeout S]`: the evaluator factory once Redis answered (else exit 2); undefined for local. */
+/** evolve's `--executor bullmq --redis URL [--chunk N] [--redis-timeout S]`: the evaluator factory once Redis answered (else exit 2), undefined for local; and the flags a resume of the run takes. */
 async function executorFlags(argv: { executor?: unknown; redis?: unknown; chunk?: unknown; redisTimeout?: unknown }) {
   const executor = flagValue('--executor', argv.executor, '"local" | "bullmq"', (s) => (s === 'local' || s === 'bullmq' ? s : undefined)) ?? 'local';
   const redis = redisFlag(argv.redis);
@@ -82,16 +82,16 @@ async function executorFlags(argv: { executor?: unknown; redis?: unknown; chunk?
     for (const [flag, v] of [['--redis', redis], ['--chunk', chunk], ['--redis-timeout', redisTimeout]] as const) {
       if (v !== undefined) throw badFlag(flag, v, 'nothing: it is only for --executor bullmq');
     }
-    return undefined;
+    return { evaluatorOf: undefined, flags: undefined };
   }
   if (redis === undefined) throw badFlag('--redis', undefined, 'a Redis URL with --executor bullmq, e.g. redis://127.0.0.1:6379');
-  const { parseRedisUrl, probeRedis } = await import('./executor/redis.ts');
+  const { parseRedisUrl, probeRedis, shownUrl } = await import('./executor/redis.ts');
   const { bullmqEvaluator } = await import('./executor/coordinator.ts');
   const url = parseRedisUrl('--redis', redis);
   await probeRedis(url);
   const opts = { url, chunk, redisTimeout: redisTimeout ?? 600 };
   const factory: EvaluatorFactory = (_setup, run) => bullmqEvaluator(opts, run);
-  return factory;
+  return { evaluatorOf: factory, flags: `--executor bullmq --redis ${shownUrl(url)}${chunk !== undefined ? ` --chunk ${chunk}` : ''}` };
 }
 
 /** `validate`'s memory line, or exit 2 when no backend the config may use can hold it (config/budget.ts). */
@@ -199,12 +199,12 @@ export function buildCli(argv: string[]): Argv {
         const generations = flagValue('--generations', argv.generations, 'integer >= 1', (t) => (/^\d+$/.test(t) && Number(t) >= 1 && Number(t) <= 10_000_000 ? Number(t) : undefined));
         const resume = flagValue('--resume', argv.resume, 'an evolution run directory', (t) => t);
         const sets = setValues(argv.set);
-        const evaluatorOf = await executorFlags(argv);
+        const { evaluatorOf, flags: executor } = await executorFlags(argv);
         const { evolveCommand } = await import('./commands/evolve.ts');
         if (resume === undefined) {
           if (argv.config === undefined) throw badFlag('config', undefined, 'an evolution config file (or --resume DIR)');
           const config = await loadEvolveConfig(argv.config, sets, { backend, seed });
-          await evolveCommand(config, { out, force: argv.force, generations }, evaluatorOf);
+          await evolveCommand(config, { out, force: argv.force, generations, executor }, evaluatorOf);
           return;
         }
         for (const [flag, v] of [['--out', out], ['--seed', seed], ['--set', sets.length ? sets : undefined], ['--force', argv.force || undefined]] as const) {
@@ -219,7 +219,7 @@ export function buildCli(argv: string[]): Argv {
           const { generations: _b, ...y } = config;
           if (JSON.stringify(x) !== JSON.stringify(y)) throw badFlag('config', argv.config, `the config of ${join(resume, 'config.json')} (or leave it out): it differs`);
         }
-        await evolveCommand(config, { resume, generations }, evaluatorOf);
+        await evolveCommand(config, { resume, generations, executor }, evaluatorOf);
       },
     )
     .command(

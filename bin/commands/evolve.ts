@@ -28,6 +28,8 @@ export interface EvolveOptions {
   resume?: string;
   /** Total generations (overrides the config's). */
   generations?: number;
+  /** The executor flags this run was started with (`--executor bullmq --redis URL`), for the resume hint. */
+  executor?: string;
 }
 
 const CHECKPOINT = 'checkpoint.json';
@@ -195,6 +197,6 @@ export async function evolveCommand(config: EvolveConfig, opts: EvolveOptions, e
       `run directory: ${dir}\n` +
       vizHint(dir) +
       (b ? `compare the best organism with pixels and PCA: springtail run ${join(dir, 'best-network.json')}\n` : '') +
-      (ck.generation < total ? `continue with: springtail evolve --resume ${dir}\n` : ''),
+      (ck.generation < total ? `continue with: springtail evolve --resume ${dir}${opts.executor ? ` ${opts.executor}` : ''}\n` : ''),
   );
 }

@@ -211,6 +211,18 @@ describe('springtail evolve --executor bullmq', () => {
     expectEachMemberOnce(dir);
   });
 
+  it('SIGINT: the generation finishes, exit 0, and the resume hint carries the executor flags', { timeout: 180_000 }, async () => {
+    const dir = tmp();
+    worker();
+    const c = coordinator(dir);
+    await until('generation 1', () => generations(dir) >= 1 || c.child.exitCode !== null);
+    c.child.kill('SIGINT');
+    expect(await c.exit, c.err).toBe(0);
+    const done = generations(dir);
+    expect(done).toBeLessThan(G);
+    expect(c.out).toContain(`continue with: springtail evolve --resume ${dir} --executor bullmq --redis ${redis.url} --chunk 2\n`);
+  });
+
   it('a chunk whose evaluation dies on every attempt: its members get the worst fitness, are logged, and the run goes on', { timeout: 180_000 }, async () => {
     const dir = tmp();
     const w = worker();
