@@ -9,6 +9,7 @@ import type { BackendChoice } from '../sim/select.ts';
 import { createBackend } from '../sim/select.ts';
 import type { SynapseTensor } from '../sim/tensor.ts';
 import { encodeRanges, feedStream, freeze } from '../tasks/baselines/bio.ts';
+import { selfSimilarity } from './behaviour.ts';
 import { SYMBOLS } from '../tasks/glider.ts';
 import { codeQuality, fewshot, r2PerLatent, ridgeFit, rows } from '../tasks/metrics.ts';
 import type { Task } from '../tasks/task.ts';
@@ -28,6 +29,8 @@ export interface FitnessSpec {
   corruption: number;
   /** fitness = readout·R + prediction·P − rate·mean activity − wiring·mean length − synapses·(synapses / 1000). */
   weights: { readout: number; prediction: number; rate: number; wiring: number; synapses: number };
+  /** With the novelty bonus: the first `probes` test inputs give each organism its behaviour descriptor (behaviour.ts). */
+  probes?: number;
 }
 
 export interface OrganismScore {
@@ -42,6 +45,8 @@ export interface OrganismScore {
   rate: number;
   /** glider-checker: how many of the 8 symbols get different binary codes. */
   distinct_codes?: number;
+  /** With `spec.probes`: the self-similarity of its codes over the probe inputs (behaviour.ts). */
+  descriptor?: number[];
   /** Why the organism got the worst fitness (non-finite state, over budget). */
   failed?: string;
 }
@@ -160,6 +165,7 @@ export async function scorePopulation(task: Task, pop: PopulationInput, spec: Fi
       const q = codeQuality(part(nTrain + 2 * nTest, nSym), test, task.test.labels.subarray(0, nTest));
       score.distinct_codes = q.distinct_codes;
     }
+    if (spec.probes) score.descriptor = selfSimilarity(c.subarray(nTrain * P), Math.min(spec.probes, nTest), P);
     return Number.isFinite(fitness) ? score : failed('non-finite fitness');
   });
 }

@@ -10,7 +10,9 @@ import type { Task } from '../tasks/task.ts';
 import { developPopulation, organismSeed } from './develop.ts';
 import { failed, scorePopulation, WORST, type FitnessSpec, type OrganismScore } from './fitness.ts';
 import { genomeToVector, initialGenome, vectorToGenome, type GeneDef, type Genome, type SkeletonSpec } from './genome.ts';
+import { meanDescriptor } from './behaviour.ts';
 import { getStrategy, type BaseState } from './strategies/index.ts';
+import { emptyArchive, noveltyBonus, updateArchive, type NoveltyArchive } from './strategies/novelty.ts';
 
 export interface EvolveSetup {
   task: Task;
@@ -26,6 +28,18 @@ export interface EvolveSetup {
   replicates: number;
   seed: number;
   backend: BackendChoice;
+  /** The optional novelty bonus: the strategy is told fitness + weight · novelty (fitness.probes gives the descriptors). */
+  novelty?: NoveltySpec;
+}
+
+export interface NoveltySpec {
+  weight: number;
+  /** Nearest neighbours a member's novelty averages over. */
+  k: number;
+  /** Archive capacity (oldest dropped first). */
+  archive: number;
+  /** Most novel members archived per generation. */
+  perGeneration: number;
 }
 
 /** One member's evaluation: the mean over its replicates, or WORST when any failed. */
@@ -35,6 +49,8 @@ export interface MemberResult {
   scores: Omit<OrganismScore, 'fitness' | 'failed'> | null;
   failed?: string;
   synapses: number;
+  /** With the novelty bonus: the mean of its replicates' behaviour descriptors (absent when it failed). */
+  descriptor?: number[];
 }
 
 export interface Checkpoint {
@@ -45,6 +61,8 @@ export interface Checkpoint {
   best: { fitness: number; generation: number; member: number; genome: Genome; scores: MemberResult['scores'] } | null;
   evaluations: number;
   failures: number;
+  /** With the novelty bonus: the archive of behaviour descriptors. */
+  novelty?: NoveltyArchive;
 }
 
 export interface GenerationRecord {
@@ -59,6 +77,8 @@ export interface GenerationRecord {
   best: MemberResult['scores'];
   eval_seconds: number;
   evals_per_s: number;
+  /** With the novelty bonus: the population's novelty and the archive's size after the generation. */
+  novelty?: { mean: number; max: number; archive: number };
 }
 
 /** Evaluates a generation's members; local in-process, or a queue of workers. */
@@ -125,7 +145,9 @@ export async function evaluateMembers(setup: EvolveSetup, rule: CompiledRule, ge
     const mean = (f: (s: OrganismScore) => number | undefined) => rs.reduce((a, s) => a + (f(s) ?? 0), 0) / R;
     const out: MemberResult['scores'] = { readout: mean((s) => s.readout), prediction: mean((s) => s.prediction), prediction_mse: mean((s) => s.prediction_mse), rate: mean((s) => s.rate) };
     if (rs[0].distinct_codes !== undefined) out.distinct_codes = mean((s) => s.distinct_codes);
-    return { member: m.member, fitness: mean((s) => s.fitness), scores: out, synapses };
+    const result: MemberResult = { member: m.member, fitness: mean((s) => s.fitness), scores: out, synapses };
+    if (rs[0].descriptor) result.descriptor = meanDescriptor(rs.map((s) => s.descriptor!));
+    return result;
   });
 }
 
@@ -141,7 +163,9 @@ export function initialCheckpoint(setup: EvolveSetup): Checkpoint {
   const s = getStrategy(setup.strategy.name);
   const x0 = genomeToVector(setup.genes, initialGenome(setup.genes));
   const state = s.init({ dim: x0.length, seed: setup.seed, x0, sigma0: setup.strategy.sigma0, popSize: setup.strategy.popSize, ...setup.strategy.options });
-  return { format: 'springtail-evolve-checkpoint/1', generation: 0, strategy: state, best: null, evaluations: 0, failures: 0 };
+  const ck: Checkpoint = { format: 'springtail-evolve-checkpoint/1', generation: 0, strategy: state, best: null, evaluations: 0, failures: 0 };
+  if (setup.novelty) ck.novelty = emptyArchive(setup.novelty.archive);
+  return ck;
 }
 
 function median(sorted: number[]): number {
@@ -158,7 +182,9 @@ export async function step(setup: EvolveSetup, evaluator: Evaluator, ck: Checkpo
   const seconds = (performance.now() - t0) / 1000;
   if (results.length !== population.length || results.some((r, i) => r.member !== i)) throw new Error(`evaluator returned ${results.length} results for ${population.length} members`);
   const fitness = results.map((r) => r.fitness);
-  const next = strategy.tell(state, population, fitness);
+  const novelty = setup.novelty && ck.novelty ? withNovelty(setup.novelty, ck.novelty, results) : undefined;
+  // the strategy is told the bonus; the records and the best so far keep the task's own fitness
+  const next = strategy.tell(state, population, novelty ? novelty.told : fitness);
   const finite = fitness.filter(Number.isFinite).sort((a, b) => a - b);
   const failures = fitness.length - finite.length;
   let best = ck.best;
@@ -181,5 +207,17 @@ export async function step(setup: EvolveSetup, evaluator: Evaluator, ck: Checkpo
     evals_per_s: (population.length * setup.replicates) / Math.max(seconds, 1e-9),
   };
   const checkpoint: Checkpoint = { ...ck, generation: ck.generation + 1, strategy: next, best, evaluations: ck.evaluations + population.length * setup.replicates, failures: ck.failures + failures };
+  if (novelty) {
+    checkpoint.novelty = novelty.archive;
+    record.novelty = { mean: novelty.bonus.reduce((a, b) => a + b, 0) / novelty.bonus.length, max: Math.max(...novelty.bonus), archive: novelty.archive.descriptors.length };
+  }
   return { checkpoint, record, results };
+}
+
+/** Each member's novelty against the archive and the rest of the generation, what the strategy is told, and the next archive. */
+function withNovelty(spec: NoveltySpec, archive: NoveltyArchive, results: MemberResult[]): { bonus: number[]; told: number[]; archive: NoveltyArchive } {
+  // a failed member has no descriptor: not finite, so novelty 0, nobody's neighbour, never archived
+  const descriptors = results.map((r) => (Number.isFinite(r.fitness) && r.descriptor ? r.descriptor : [NaN]));
+  const bonus = noveltyBonus(descriptors, archive, spec.k);
+  return { bonus, told: results.map((r, i) => r.fitness + spec.weight * bonus[i]), archive: updateArchive(archive, descriptors, bonus, spec.perGeneration) };
 }

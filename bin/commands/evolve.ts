@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fromLayers } from '../../sim/build.ts';
 import { developOrganism, organismSeed } from '../../evolve/develop.ts';
 import { organismNetwork, type NetworkJson } from '../../evolve/export.ts';
+import { descriptorLength } from '../../evolve/behaviour.ts';
 import { genomeToJson } from '../../evolve/genome.ts';
 import { initialCheckpoint, localEvaluator, step, type Checkpoint, type EvolveSetup, type Evaluator } from '../../evolve/run.ts';
 import { getStrategy } from '../../evolve/strategies/index.ts';
@@ -59,6 +60,7 @@ export function readCheckpoint(file: string, setup: EvolveSetup): Checkpoint {
   if (s.dim !== dim) bad('strategy.dim', `${dim} (the genes the config evolves)`, s.dim);
   if (s.generation !== c.generation) bad('strategy.generation', `${c.generation} (the checkpoint's generation)`, s.generation);
   if (c.best !== null && (typeof c.best !== 'object' || !Number.isFinite((c.best as Record<string, unknown>).fitness))) bad('best.fitness', 'finite number', (c.best as Record<string, unknown> | undefined)?.fitness);
+  checkArchive(c.novelty, setup, bad);
   // the strategy's own shape: one ask must work on it
   try {
     getStrategy(setup.strategy.name).ask(c.strategy as Checkpoint['strategy']);
@@ -66,6 +68,24 @@ export function readCheckpoint(file: string, setup: EvolveSetup): Checkpoint {
     bad('strategy', `a state ${setup.strategy.name} can continue from (${e instanceof Error ? e.message : String(e)})`);
   }
   return raw as Checkpoint;
+}
+
+/** The novelty archive a checkpoint carries exactly when the config has the bonus, of the config's shape. */
+function checkArchive(a: unknown, setup: EvolveSetup, bad: (field: string, expected: string, value?: unknown) => never): void {
+  const spec = setup.novelty;
+  if (!spec) {
+    if (a !== undefined) bad('novelty', 'absent (the config has no novelty bonus)', '(an archive)');
+    return;
+  }
+  if (typeof a !== 'object' || a === null || Array.isArray(a)) return bad('novelty', 'the novelty archive (object): the config has a novelty bonus', a);
+  const n = a as Record<string, unknown>;
+  if (n.capacity !== spec.archive) bad('novelty.capacity', `${spec.archive} (the config's novelty.archive)`, n.capacity);
+  const length = descriptorLength(setup.fitness.probes!);
+  if (!Array.isArray(n.descriptors) || n.descriptors.length > spec.archive) bad('novelty.descriptors', `an array of at most ${spec.archive} descriptors`, Array.isArray(n.descriptors) ? `${n.descriptors.length} descriptors` : n.descriptors);
+  (n.descriptors as unknown[]).forEach((d, i) => {
+    if (!Array.isArray(d) || d.length !== length || !d.every(Number.isFinite)) bad(`novelty.descriptors[${i}]`, `${length} finite numbers (novelty.probes ${setup.fitness.probes})`, Array.isArray(d) ? `${d.length} values` : d);
+  });
+  if (!Number.isInteger(n.added) || (n.added as number) < (n.descriptors as unknown[]).length) bad('novelty.added', `integer >= ${(n.descriptors as unknown[]).length} (the descriptors kept)`, n.added);
 }
 
 /** Keeps the first `n` lines of generations.jsonl (a kill may have left one line past the checkpoint). */
@@ -147,7 +167,7 @@ export async function evolveCommand(config: EvolveConfig, opts: EvolveOptions, e
   }
   const dim = setup.genes.filter((g) => g.evolve).length;
   process.stderr.write(
-    `${config.name}: ${config.strategy.name}, population ${config.strategy.popSize} × ${config.replicates} replicate(s), ${dim} evolving genes, backend ${config.backend}; ` +
+    `${config.name}: ${config.strategy.name}${config.novelty ? ` + novelty bonus × ${config.novelty.weight}` : ''}, population ${config.strategy.popSize} × ${config.replicates} replicate(s), ${dim} evolving genes, backend ${config.backend}; ` +
       `generation ${ck.generation}/${total}; writing ${dir}\n`,
   );
 

@@ -58,6 +58,15 @@ const Strategy = obj({
   options: z.record(z.string(), z.unknown(), { error: 'object of strategy options' }).default({}),
 });
 
+// the novelty bonus (journal May 6 2022): the strategy is told fitness + weight · novelty
+const Novelty = obj({
+  weight: positive(),
+  k: int(1, 10_000).default(10),
+  probes: int(2, 256).default(16),
+  archive: int(0, 100_000).default(500),
+  perGeneration: int(0, 100_000).default(2),
+});
+
 export const EvolveSchema = obj({
   name: z.string({ error: 'string' }).regex(/^[A-Za-z0-9._-]+$/, { error: 'string matching /^[A-Za-z0-9._-]+$/' }),
   seed: seed().default(1),
@@ -70,6 +79,7 @@ export const EvolveSchema = obj({
   strategy: Strategy,
   replicates: int(1, 64).default(1),
   generations: int(1, 10_000_000),
+  novelty: Novelty.optional(),
 });
 
 export type EvolveConfig = z.output<typeof EvolveSchema>;
@@ -96,6 +106,11 @@ export function crossCheckEvolve(c: EvolveConfig): Problem[] {
     if (!(r.min <= r.max)) problems.push({ path: `${at}.max`, value: r.max, expected: `>= min (${r.min})` });
     if ((p.min !== undefined && r.min < p.min) || (p.max !== undefined && r.max > p.max)) problems.push({ path: at, value: [r.min, r.max], expected: `bounds within the rule's range [${p.min ?? '-inf'}, ${p.max ?? 'inf'}]` });
     if (r.log && !(r.min > 0)) problems.push({ path: `${at}.min`, value: r.min, expected: 'number > 0 (log scale)' });
+  }
+  if (c.novelty) {
+    // the descriptors come from the codes of the first test inputs the fitness scores
+    const tests = Math.min(c.fitness.test, c.task.test);
+    if (c.novelty.probes > tests) problems.push({ path: 'novelty.probes', value: c.novelty.probes, expected: `integer <= ${tests} (the test inputs the fitness encodes: min of fitness.test and task.test)` });
   }
   if (problems.length) return problems;
   let genes: GeneDef[] = [];
@@ -134,7 +149,8 @@ export function setupOf(c: EvolveConfig): EvolveSetup {
     rule: rd,
     ruleParams: c.rule.params,
     plasticity,
-    fitness: c.fitness,
+    fitness: c.novelty ? { ...c.fitness, probes: c.novelty.probes } : c.fitness,
+    ...(c.novelty ? { novelty: { weight: c.novelty.weight, k: c.novelty.k, archive: c.novelty.archive, perGeneration: c.novelty.perGeneration } } : {}),
     strategy: { name: c.strategy.name, popSize: c.strategy.popSize, sigma0: c.strategy.sigma0, options: c.strategy.options },
     replicates: c.replicates,
     seed: c.seed,

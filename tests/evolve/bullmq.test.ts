@@ -13,7 +13,7 @@ import { codeVersion, configHash, QUEUE } from '../../bin/executor/protocol.ts';
 import { startRedis, type RedisServer } from '../redis-server.ts';
 import { ROOT, springtail } from '../spawn-cli.ts';
 
-// tests/evolve/evolve-cli.test.ts's TINY, with a childhood long enough that a chunk is still being
+// tests/evolve/tiny.ts's TINY, with a childhood long enough that a chunk is still being
 // evaluated when its worker is killed right after it reported the start
 const SMALL = [
   '--set', 'strategy.popSize=6',
@@ -221,6 +221,21 @@ describe('springtail evolve --executor bullmq', () => {
     const done = generations(dir);
     expect(done).toBeLessThan(G);
     expect(c.out).toContain(`continue with: springtail evolve --resume ${dir} --executor bullmq --redis ${redis.url} --chunk 2\n`);
+  });
+
+  it('with the novelty bonus: the same records, archive and best as the local executor', { timeout: 180_000 }, async () => {
+    const novelty = ['--set', 'novelty={"weight":0.5,"k":3,"probes":8,"archive":5,"perGeneration":2}', '--generations', '3'];
+    const local = tmp();
+    const l = await springtail(['evolve', 'configs/evolve-glider.json', ...SMALL, ...novelty, '--out', local]);
+    expect(l.code, l.stderr).toBe(0);
+    const dir = tmp();
+    worker();
+    worker();
+    const c = start(['evolve', 'configs/evolve-glider.json', ...SMALL, ...novelty, '--out', dir, '--executor', 'bullmq', '--redis', redis.url, '--chunk', '2']);
+    expect(await c.exit, c.err).toBe(0);
+    const got = outcome(dir);
+    expect(got.checkpoint.novelty.descriptors).toHaveLength(5);
+    expect(got).toEqual(outcome(local));
   });
 
   it('a chunk whose evaluation dies on every attempt: its members get the worst fitness, are logged, and the run goes on', { timeout: 180_000 }, async () => {
