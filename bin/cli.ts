@@ -98,7 +98,7 @@ async function executorFlags(argv: { executor?: unknown; redis?: unknown; chunk?
 async function checkBudget(config: LoadedConfig, file: string): Promise<string> {
   const { checkBudget, describeEstimate } = await import('./config/budget.ts');
   const est = checkBudget(config, file);
-  return est.length ? describeEstimate(est) : '';
+  return est.length ? describeEstimate(est, 'genome' in config) : '';
 }
 
 const configArg = (y: Argv) => y.positional('config', { type: 'string', demandOption: true, describe: 'path to a JSON config' });

@@ -1,13 +1,16 @@
 // The memory a validated config needs, estimated before anything is built (sim/budget.ts has the
 // formulas), and the refusal, as a config problem at the field that drives the size, of what
 // exceeds the backend's limits or this machine's memory (SPEC §9: exit 2, never a crash mid-run).
+import { getHeapStatistics } from 'node:v8';
+import { LIST_BYTES_PER_SYNAPSE } from '../../evolve/develop.ts';
 import type { BackendName } from '../../sim/backend.ts';
 import { layersCounts, type LayersSpec } from '../../sim/build.ts';
 import { describeMachine, formatBytes, machineBytes, networkNeed, type BackendNeed } from '../../sim/budget.ts';
 import { compileRule } from '../../sim/compiler/compile.ts';
 import { UserError } from '../errors.ts';
 import { taskDim, type CompareConfig } from './compare-schema.ts';
-import { formatPath, isEvolveConfig, type AnyConfig, type LoadedConfig } from './load.ts';
+import type { EvolveConfig } from './evolve-schema.ts';
+import { formatPath, isEvolveConfig, type LoadedConfig } from './load.ts';
 import { ruleDef, type Config } from './schema.ts';
 
 /** A share of a run's host memory. */
@@ -30,22 +33,25 @@ export interface BackendEstimate {
 /** What the rule adds per synapse and neuron: compiled once, reused for every size tried. */
 type RuleSizes = { nSlots: number; nTerms: number; nOrgParams: number };
 
-function ruleSizes(c: Pick<Config, 'rule'>): RuleSizes {
-  const rule = compileRule(ruleDef(c), c.rule.params);
+function ruleSizes(c: Pick<Config, 'rule'>, perOrganism: string[] = []): RuleSizes {
+  const rule = compileRule(ruleDef(c), c.rule.params, { perOrganism });
   return { nSlots: rule.slotNames.length, nTerms: rule.termNames.length, nOrgParams: rule.orgParamNames.length };
 }
 
-/** A simulation's rule, or each bio method's (by method index). */
-const rulesOf = (c: AnyConfig): RuleSizes[] => ('methods' in c ? c.methods.map((m) => (m.kind === 'bio' ? ruleSizes(m) : { nSlots: 0, nTerms: 0, nOrgParams: 0 })) : [ruleSizes(c)]);
-
-/** One estimate per backend the config may run on (both for `auto`); none for an evolution, which sizes its own populations (evolve/). */
-export function estimate(config: LoadedConfig): BackendEstimate[] {
-  return isEvolveConfig(config) ? [] : estimateWith(config, rulesOf(config));
+/** A simulation's rule, each bio method's (by method index), or an evolution's (its evolving parameters per organism). */
+function rulesOf(c: LoadedConfig): RuleSizes[] {
+  if (isEvolveConfig(c)) return [ruleSizes(c, Object.keys(c.rule.evolve))];
+  return 'methods' in c ? c.methods.map((m) => (m.kind === 'bio' ? ruleSizes(m) : { nSlots: 0, nTerms: 0, nOrgParams: 0 })) : [ruleSizes(c)];
 }
 
-function estimateWith(c: AnyConfig, rules: RuleSizes[]): BackendEstimate[] {
+/** One estimate per backend the config may run on (both for `auto`). */
+export function estimate(config: LoadedConfig): BackendEstimate[] {
+  return estimateWith(config, rulesOf(config));
+}
+
+function estimateWith(c: LoadedConfig, rules: RuleSizes[]): BackendEstimate[] {
   const backends: BackendName[] = c.backend === 'auto' ? ['cpu', 'webgpu'] : [c.backend];
-  return backends.map((b) => ('methods' in c ? compareEstimate(c, rules, b) : simEstimate(c, rules[0], b)));
+  return backends.map((b) => (isEvolveConfig(c) ? evolveEstimate(c, rules[0], b) : 'methods' in c ? compareEstimate(c, rules, b) : simEstimate(c, rules[0], b)));
 }
 
 function simEstimate(c: Config, rule: RuleSizes, backend: BackendName): BackendEstimate {
@@ -72,6 +78,34 @@ function compareEstimate(c: CompareConfig, rules: RuleSizes[], backend: BackendN
   return withMachine(backend, parts, network?.device, over);
 }
 
+/**
+ * A generation evaluated by the local executor: every member's replicates in one tensor, each
+ * organism at its upper bounds (all neurons of the budget, every non-input neuron with a segment per
+ * (segment gene, plastic) pair, min(maxSynapses, every pair) synapses), and the codes of the tests.
+ */
+function evolveEstimate(c: EvolveConfig, rule: RuleSizes, backend: BackendName): BackendEstimate {
+  const dim = taskDim(c.task)!;
+  const O = c.strategy.popSize * c.replicates;
+  const n = dim + c.genome.budget + c.genome.code.size;
+  const synapses = Math.min(c.genome.maxSynapses, (n - dim) * n);
+  const counts = { organisms: O, N: O * n, G: O * (dim + (n - dim) * 2 * c.genome.segments), S: O * synapses, nGroups: 0 };
+  const need = networkNeed({ ...counts, ...rule, nIn: dim, maxChunk: Math.min(c.fitness.chunk, c.fitness.childhood), recCapacity: 0 }, backend);
+  // train, clean and corrupted test inputs, and glider-checker's 8 symbols, through every organism's code
+  const encoded = Math.min(c.fitness.train, c.task.train) + 2 * Math.min(c.fitness.test, c.task.test) + (c.task.kind === 'glider-checker' ? 8 : 0);
+  // development keeps every synapse as a JavaScript object until the population is batched
+  const lists = LIST_BYTES_PER_SYNAPSE * O * synapses;
+  const heap = getHeapStatistics().heap_size_limit;
+  const over = [...need.over];
+  if (lists > heap) over.push(`developing it takes up to ${formatBytes(lists)} of JavaScript heap, above Node's ${formatBytes(heap)} (NODE_OPTIONS=--max-old-space-size=MiB raises it)`);
+  const parts: Part[] = [
+    { what: `task data (${c.task.train + c.task.test} samples × ${dim} values)`, bytes: 4 * (c.task.train + c.task.test) * dim },
+    { what: `a generation (${O} organisms of ≤ ${n} neurons, ≤ ${synapses} synapses each)`, bytes: need.host },
+    { what: 'its development', bytes: lists },
+    { what: 'test codes', bytes: 4 * O * encoded * c.genome.code.size },
+  ];
+  return withMachine(backend, parts, need.device, over);
+}
+
 function sizes(network: LayersSpec, rule: RuleSizes, maxChunk: number, recCapacity: number) {
   const nIn = network.layers.filter((l) => l.role === 'input').reduce((n, l) => n + l.size, 0);
   return { ...layersCounts(network), ...rule, nIn, maxChunk, recCapacity };
@@ -89,7 +123,8 @@ function withMachine(backend: BackendName, parts: Part[], device: BackendNeed['d
 type Key = string | number;
 
 /** The integer fields a config's memory grows with. */
-function sizeFields(c: AnyConfig): Key[][] {
+function sizeFields(c: LoadedConfig): Key[][] {
+  if (isEvolveConfig(c)) return [['strategy', 'popSize'], ['replicates'], ['genome', 'budget'], ['genome', 'code', 'size'], ['genome', 'maxSynapses'], ['task', 'train'], ['task', 'test']];
   const net = (n: LayersSpec, at: Key[]) => [[...at, 'organisms'], ...n.layers.map((_, j) => [...at, 'layers', j, 'size'])];
   if (!('methods' in c)) return [...net(c.network, ['network']), ...(c.record ? [['record', 'capacity']] : [])];
   return [['task', 'train'], ['task', 'test'], ...c.methods.flatMap((m, i) => (m.kind === 'bio' ? net(m.network, ['methods', i, 'network']) : []))];
@@ -109,10 +144,11 @@ function withField<C>(c: C, path: Key[], v: number): C {
  * it that fits on each backend, when there is one.
  */
 export function checkBudget(config: LoadedConfig, source: string): BackendEstimate[] {
-  if (isEvolveConfig(config)) return [];
   const rules = rulesOf(config);
   const est = estimateWith(config, rules);
-  if (est.some((e) => e.over.length === 0)) return est;
+  // an evolution's estimate is a bound its organisms rarely reach (measured: a tenth of it on
+  // glider-checker), so it is shown, never a refusal; organisms above maxSynapses fail on their own
+  if (est.some((e) => e.over.length === 0) || isEvolveConfig(config)) return est;
   let blame = sizeFields(config)[0];
   let best = Infinity;
   for (const path of sizeFields(config)) {
@@ -140,12 +176,13 @@ export function checkBudget(config: LoadedConfig, source: string): BackendEstima
   throw new UserError(`invalid config ${source}: 1 problem`, [{ path: formatPath(blame), value, expected: `${expected}; as given, ${reasons}` }]);
 }
 
-/** The estimate for `validate`'s summary, one line. */
-export function describeEstimate(est: BackendEstimate[]): string {
+/** The estimate for `validate`'s summary, one line (an evolution's says it is an upper bound). */
+export function describeEstimate(est: BackendEstimate[], evolution = false): string {
   const one = (e: BackendEstimate) => {
     const parts = e.parts.map((p) => `${p.what} ${formatBytes(p.bytes)}`).join(', ');
     const dev = e.device ? `; ${e.device.what} ${formatBytes(e.device.bytes)} of ${formatBytes(e.device.limit)}` : '';
-    return `${e.backend} ${formatBytes(e.total)} (${parts}${dev})${e.over.length ? `, does not fit: ${e.over.join('; ')}` : ''}`;
+    return `${e.backend} ${formatBytes(e.total)} (${parts}${dev})${e.over.length ? `, ${evolution ? 'may not fit at that bound' : 'does not fit'}: ${e.over.join('; ')}` : ''}`;
   };
-  return `memory: ${est.map(one).join('; ')}; ${describeMachine()}`;
+  const what = evolution ? 'memory at most (every organism at min(genome.maxSynapses, all pairs); lower genome.maxSynapses to bound it)' : 'memory';
+  return `${what}: ${est.map(one).join('; ')}; ${describeMachine()}`;
 }

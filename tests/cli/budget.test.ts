@@ -16,6 +16,10 @@ import { makeLayout } from '../../sim/cpu/layout.ts';
 import { inputSize, tensorBytes, tensorBytesFor } from '../../sim/tensor.ts';
 import { springtail } from '../spawn-cli.ts';
 import { UserError } from '../../bin/errors.ts';
+import { loadEvolveConfig } from '../../bin/config/load.ts';
+import { setupOf } from '../../bin/config/evolve-schema.ts';
+import { developPopulation, organismSeed } from '../../evolve/develop.ts';
+import { initialGenome } from '../../evolve/genome.ts';
 import { tempDir } from './fixture.ts';
 
 // Each spawn pays tsx start-up (~1 s, more on a loaded machine).
@@ -68,6 +72,34 @@ describe('the estimate uses the allocators own sizes', () => {
     expect(cpu.parts[0]).toEqual({ what: `task data (${c.task.train + c.task.test} samples × 9 values)`, bytes: 4 * 9 * (c.task.train + c.task.test) });
     expect(cpu.parts[1].what).toMatch(/^methods\[\d+\] network$/);
     expect(cpu.over).toEqual([]);
+  });
+});
+
+describe('an evolution: a bound on a generation', () => {
+  test('organisms that connect every pair reach the bound and stay within it', async () => {
+    // every connection probability 1 and σ at its top: (nearly) every pair connects
+    const c = await loadEvolveConfig('configs/evolve-glider.json', ['strategy.popSize=6', 'genome.genes={"conn.*.p":{"init":1},"conn.*.sigma":{"init":10}}']);
+    const [cpu] = checkBudget(c, 'e');
+    const part = cpu.parts.find((p) => p.what.startsWith('a generation'))!;
+    const [, O, bound] = /^a generation \((\d+) organisms of ≤ \d+ neurons, ≤ (\d+) synapses each\)$/.exec(part.what)!.map(Number);
+    expect(O).toBe(6);
+    const setup = setupOf(c);
+    const g = initialGenome(setup.genes);
+    const pop = developPopulation(setup.skeleton, Array(O).fill(g), Array.from({ length: O }, (_, m) => organismSeed(1, 0, m, 0)));
+    const total = pop.organisms.reduce((a, o) => a + o.synapses, 0);
+    expect(total).toBeLessThanOrEqual(O * bound);
+    expect(total).toBeGreaterThan(0.9 * O * bound);
+    expect(tensorBytes(pop.tensor!)).toBeLessThanOrEqual(part.bytes);
+  });
+
+  test('validate shows it as a bound, and a bound past the limits is not a refusal', async () => {
+    const r = await springtail(['validate', 'configs/evolve-glider.json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\n {2}memory at most \(every organism at min\(genome\.maxSynapses, all pairs\).*\): cpu [\d.]+ [KM]iB \(task data .*, a generation \(24 organisms of ≤ 25 neurons, ≤ 400 synapses each\) [\d.]+ KiB, its development [\d.]+ KiB, test codes [\d.]+ KiB; WebAssembly memory/);
+    expect(r.stdout).not.toContain('may not fit');
+    const big = await springtail(['validate', 'configs/evolve-glider.json', '--set', 'strategy.popSize=100000', '--set', 'genome.budget=2000']);
+    expect(big.code, big.stderr).toBe(0);
+    expect(big.stdout).toMatch(/may not fit at that bound: .*developing it takes up to [\d.]+ GiB of JavaScript heap/);
   });
 });
 
