@@ -1,6 +1,6 @@
 // Screenshots of every panel for docs/viz/ (shown in the README), from real runs in real
 // headless Chromium; each one pixel-checked, so a blank canvas fails the script instead of
-// landing in the docs. Run: npx tsx bench/viz-screenshots.ts [--out docs/viz]   (~3 min)
+// landing in the docs. Run: npx tsx bench/viz-screenshots.ts [--out docs/viz]   (~1 min)
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +33,10 @@ await Promise.all([
   cli(['run', 'configs/rules/ei-balance-bars.json', '--backend', 'cpu', '--out', join(root, 'ei-balance-bars'), '--set', 'steps=3000', '--set', 'record.every=10', '--set', 'record.capacity=300']),
   cli(['run', 'configs/rules/key-query-circles.json', '--backend', 'cpu', '--out', join(root, 'key-query-circles'), '--set', 'task.train=2000', '--set', 'task.test=500', '--set', `methods=${JSON.stringify(methods)}`]),
   cli(['evolve', 'configs/evolve-glider.json', '--out', join(root, 'evolve-glider'), '--generations', '20']),
+]);
+await Promise.all([
+  cli(['evolve', 'configs/evolve-glider.json', '--out', join(root, 'evolve-novelty'), '--generations', '20', '--set', 'novelty={"weight":0.1}']),
+  cli(['run', 'configs/rules/ei-balance-bars.json', '--backend', 'cpu', '--out', join(root, 'organisms'), '--set', 'network.organisms=4', '--set', 'steps=3000', '--set', 'record.every=10', '--set', 'record.capacity=300']),
 ]);
 await ensureBundle();
 const server = await startVizServer({ root });
@@ -74,6 +78,14 @@ const evo = await open('#/run/evolve-glider', '[data-panel="fitness"][data-ready
 for (const id of ['fitness', 'genome']) await shoot(evo, `[data-panel="${id}"]`, `evolution-${id}`);
 await evo.waitForSelector('[data-panel="activity"][data-ready="1"]');
 await shoot(evo, '[data-panel="activity"]', 'evolution-organism');
+
+const nov = await open('#/run/evolve-novelty', '[data-panel="fitness"][data-novelty="1"]');
+await shoot(nov, '[data-panel="fitness"]', 'evolution-novelty');
+
+const orgs = await open('#/run/organisms', '[data-panel="activity"][data-ready="1"]');
+await orgs.evaluate(() => (window as any).__springtail.activity.setFrame(150));
+await orgs.waitForTimeout(500);
+await shoot(orgs, '[data-panel="activity"]', 'activity-organisms');
 
 // live: a run streaming to its own server
 const child = spawn(process.execPath, ['bin/springtail.js', 'run', 'configs/rules/ei-balance-bars.json', '--backend', 'cpu', '--live', '--out', join(base, 'live', 'ei-live'), '--set', 'steps=200000', '--set', 'record.capacity=10'], { cwd: ROOT });

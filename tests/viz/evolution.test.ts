@@ -25,6 +25,7 @@ beforeAll(async () => {
   if (missing) return;
   const root = join(mkdtempSync(join(tmpdir(), 'springtail-evolution-')), 'runs');
   runDir = await evolutionRun(root, 'evo', 3);
+  await evolutionRun(root, 'novelty', 3, ['--set', 'novelty={"weight":0.1,"probes":8}']);
   ({ server, browser } = await serveAndLaunch(root));
 }, 180_000);
 
@@ -65,7 +66,22 @@ describe.skipIf(missing !== null)(`evolution dashboard${missing ? ` (skipped: ${
     expect(pixelDiff(fitness.png, more.png)).toBeGreaterThan(0.2);
     const now = JSON.parse(readFileSync(join(runDir, 'best-genome.json'), 'utf8'));
     await page.waitForSelector(`[data-panel="genome"][data-generation="${now.generation}"]`, { timeout: 10_000 });
+    // no novelty bonus, no novelty chart
+    expect(await page.getAttribute('[data-panel="fitness"]', 'data-novelty')).toBeNull();
+    expect(await page.locator('[data-panel="fitness"] .novelty canvas').count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);
+
+  test('a run with the novelty bonus shows its novelty per generation', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors = pageErrors(page);
+    await page.goto(`${server.url}#/run/novelty`);
+    await page.waitForSelector('[data-panel="fitness"][data-ready="1"], [data-panel="fitness"][data-error]', { timeout: 60_000 });
+    expect(await page.getAttribute('[data-panel="fitness"]', 'data-novelty')).toBe('1');
+    await shotOf(page, '[data-panel="fitness"] .novelty canvas', FLOOR);
+    expect(await page.textContent('[data-panel="fitness"] .note')).toMatch(/novelty bonus: archive of 6$/);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
 });

@@ -22,9 +22,9 @@ export async function comparisonRun(root: string, name = 'cmp'): Promise<string>
   return dir;
 }
 
-/** evolve-glider, 3 generations of 8. */
-export async function evolutionRun(root: string, name = 'evo', generations = 3): Promise<string> {
+/** evolve-glider, 3 generations of 8 (`more`: other flags, e.g. --set novelty=...). */
+export async function evolutionRun(root: string, name = 'evo', generations = 3, more: string[] = []): Promise<string> {
   const dir = join(root, name);
-  await ok(['evolve', 'configs/evolve-glider.json', '--out', dir, '--generations', String(generations), '--set', 'strategy.popSize=8']);
+  await ok(['evolve', 'configs/evolve-glider.json', '--out', dir, '--generations', String(generations), '--set', 'strategy.popSize=8', ...more]);
   return dir;
 }

@@ -1,5 +1,6 @@
 // Fitness per generation (issue 12 §5): min / median / max with the band between min and max, and
-// the best so far, from generations.jsonl; refresh() redraws from the file as a run appends to it.
+// the best so far, from generations.jsonl; with the novelty bonus, the population's novelty beside
+// it. refresh() redraws from the file as a run appends to it.
 import { el } from '../charts/dom.ts';
 import { lineChart } from '../charts/line-chart.ts';
 import { drawInto, panelRoot } from '../charts/panel-root.ts';
@@ -17,15 +18,46 @@ const data = (gs: GenerationRecord[]): [number[], number[], number[], number[], 
   gs.map((g) => g.best_so_far),
 ];
 
+const noveltyData = (gs: GenerationRecord[]): [number[], (number | null)[], (number | null)[]] => [
+  gs.map((g) => g.generation),
+  gs.map((g) => g.novelty?.mean ?? null),
+  gs.map((g) => g.novelty?.max ?? null),
+];
+
 export function fitnessPanel(src: DataSource): Panel {
   let root: HTMLElement;
   let chart: Chart | null = null;
+  let novelty: Chart | null = null;
   let status: HTMLElement;
+  let noveltyBox: HTMLElement;
 
   const show = (gs: GenerationRecord[]) => {
     root.dataset.generations = String(gs.length);
     const last = gs.at(-1);
     status.textContent = last ? `${gs.length} generations; best so far ${last.best_so_far.toFixed(4)}; last generation median ${last.fitness.median.toFixed(4)}, ${last.failures} failed` : 'no generation finished yet';
+    if (last?.novelty) status.textContent += `; novelty bonus: archive of ${last.novelty.archive}`;
+    // a run has the bonus from its first generation or not at all: the chart comes with the first record that has it
+    if (!gs.some((g) => g.novelty)) return;
+    if (novelty) novelty.setData(noveltyData(gs));
+    else {
+      novelty = lineChart(
+        noveltyBox,
+        {
+          title: 'novelty per generation',
+          xLabel: 'generation',
+          yLabel: 'novelty',
+          series: [
+            { label: 'mean', colour: '#9467bd' },
+            { label: 'max', colour: '#e377c2' },
+          ],
+          integerX: true,
+          width: 560,
+          height: 220,
+        },
+        noveltyData(gs),
+      );
+      root.dataset.novelty = '1';
+    }
   };
 
   return {
@@ -36,7 +68,8 @@ export function fitnessPanel(src: DataSource): Panel {
         const gs = await readGenerations(src);
         status = el('p', { className: 'note' });
         const box = el('div');
-        root.append(status, box);
+        noveltyBox = el('div', { className: 'novelty' });
+        root.append(status, box, noveltyBox);
         chart = lineChart(
           box,
           {
@@ -67,7 +100,8 @@ export function fitnessPanel(src: DataSource): Panel {
     },
     dispose() {
       chart?.destroy();
-      chart = null;
+      novelty?.destroy();
+      chart = novelty = null;
       root?.remove();
     },
   };

@@ -7,6 +7,8 @@ export interface GenerationRecord {
   fitness: { min: number; median: number; max: number; mean: number };
   best_so_far: number;
   failures: number;
+  /** With the novelty bonus: the population's novelty and the archive's size. */
+  novelty?: { mean: number; max: number; archive: number };
 }
 
 export interface BestGenome {
