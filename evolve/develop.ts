@@ -2,7 +2,7 @@
 // synapses drawn with P(n→m) = p_ij·exp(−d²/σ²); a population → one batched synapse tensor along
 // the organisms axis. Every draw is counter-based (sim/random.ts) from (organism seed, stream,
 // index), so the same genome and seed give the same network whatever evaluates it.
-import { fromLists, type NeuronSpec, type OrganismSpec, type SynapseSpec } from '../sim/build.ts';
+import { fromColumns, type ColumnOrganismSpec, type NeuronSpec, type SynapseColumns } from '../sim/build.ts';
 import { hash3, STREAM, uniform } from '../sim/random.ts';
 import type { SynapseTensor } from '../sim/tensor.ts';
 import { pairNames, typeNames, type Genome, type SkeletonSpec } from './genome.ts';
@@ -15,7 +15,7 @@ export interface TypeSpan {
 }
 
 export interface DevelopedOrganism {
-  spec: OrganismSpec;
+  spec: ColumnOrganismSpec;
   types: TypeSpan[];
   /** Local neuron range of the code type. */
   code: [number, number];
@@ -26,13 +26,14 @@ export interface DevelopedOrganism {
   failed?: string;
 }
 
-/** Stream ids of development (beside sim/random.ts's), so its draws never share numbers with a run's. */
 /**
- * Bytes of JavaScript heap one developed synapse takes before the population is batched: a
- * { pre, post, segment, w } object and its array slot (measured on Node 20: 82.6 bytes).
+ * Bytes a developed synapse takes until the population is batched: its columns (pre, post, segment,
+ * w). Typed arrays, outside the JavaScript heap; one organism's columns are briefly up to 3× this
+ * while they grow and are sorted.
  */
-export const LIST_BYTES_PER_SYNAPSE = 84;
+export const LIST_BYTES_PER_SYNAPSE = 13;
 
+/** Stream ids of development (beside sim/random.ts's), so its draws never share numbers with a run's. */
 const DEV = { position: 0x64657601, connect: 0x64657602, weight: 0x64657603 } as const;
 
 /** Standard normal from two counter draws (Box-Muller), a pure function of (seed, stream, i). */
@@ -123,7 +124,7 @@ export function developOrganism(spec: SkeletonSpec, g: Genome, seed: number): De
     }
   }
 
-  const synapses: SynapseSpec[] = [];
+  const cols = new Columns();
   let wiring = 0;
   for (const [from, to] of pairs) {
     const p = g[`conn.${from}>${to}.p`];
@@ -145,18 +146,60 @@ export function developOrganism(spec: SkeletonSpec, g: Genome, seed: number): De
         const index = m * N + n;
         if (uniform(seed, DEV.connect, index) >= p * Math.exp(-d2 / sigma2)) continue;
         // magnitudes within the wMean gene's bound
-        const w = Math.min(1, Math.abs(wMean + wSpread * normal(seed, DEV.weight, index)));
-        synapses.push({ pre: n, post: m, segment, w });
+        cols.push(n, m, segment, Math.min(1, Math.abs(wMean + wSpread * normal(seed, DEV.weight, index))));
         wiring += Math.sqrt(d2);
       }
     }
   }
-  // fromLists keeps list order inside a segment: sort by pre so every segment's gather walks forward
-  synapses.sort((a, b) => a.post - b.post || (a.segment ?? 0) - (b.segment ?? 0) || a.pre - b.pre);
+  const synapses = cols.byPost(N);
+  const count = synapses.w.length;
   const code = types[types.length - 1];
-  const out: DevelopedOrganism = { spec: { neurons, synapses }, types, code: [code.start, code.start + code.count], synapses: synapses.length, wiring };
-  if (synapses.length > spec.maxSynapses) out.failed = `${synapses.length} synapses, above the skeleton's maxSynapses ${spec.maxSynapses}`;
+  const out: DevelopedOrganism = { spec: { neurons, synapses }, types, code: [code.start, code.start + code.count], synapses: count, wiring };
+  if (count > spec.maxSynapses) out.failed = `${count} synapses, above the skeleton's maxSynapses ${spec.maxSynapses}`;
   return out;
+}
+
+/** Synapse columns that grow as development draws them. */
+class Columns {
+  private n = 0;
+  private c: SynapseColumns = { pre: new Uint32Array(256), post: new Uint32Array(256), segment: new Uint8Array(256), w: new Float32Array(256) };
+
+  push(pre: number, post: number, segment: number, w: number): void {
+    if (this.n === this.c.w.length) {
+      const grow = <T extends Uint32Array | Uint8Array | Float32Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(2 * a.length);
+        b.set(a);
+        return b;
+      };
+      this.c = { pre: grow(this.c.pre), post: grow(this.c.post), segment: grow(this.c.segment), w: grow(this.c.w) };
+    }
+    const k = this.n++;
+    this.c.pre[k] = pre;
+    this.c.post[k] = post;
+    this.c.segment[k] = segment;
+    this.c.w[k] = w;
+  }
+
+  /**
+   * The synapses ordered by post neuron, keeping the drawing order among a neuron's own (a stable
+   * counting sort). Drawn type pair by type pair with source types in neuron order, so a neuron's
+   * synapses come out by ascending pre: each segment's gather in the tensor walks forward.
+   */
+  byPost(neurons: number): SynapseColumns {
+    const { pre, post, segment, w } = this.c;
+    const start = new Uint32Array(neurons + 1);
+    for (let k = 0; k < this.n; k++) start[post[k] + 1]++;
+    for (let i = 0; i < neurons; i++) start[i + 1] += start[i];
+    const out: SynapseColumns = { pre: new Uint32Array(this.n), post: new Uint32Array(this.n), segment: new Uint8Array(this.n), w: new Float32Array(this.n) };
+    for (let k = 0; k < this.n; k++) {
+      const at = start[post[k]]++;
+      out.pre[at] = pre[k];
+      out.post[at] = post[k];
+      out.segment[at] = segment[k];
+      out.w[at] = w[k];
+    }
+    return out;
+  }
 }
 
 /** The seed of organism `replicate` of population member `member` in `generation` (counter-based). */
@@ -177,6 +220,6 @@ export function developPopulation(spec: SkeletonSpec, genomes: Genome[], seeds: 
   if (genomes.length !== seeds.length) throw new Error(`developPopulation: ${genomes.length} genomes, ${seeds.length} seeds`);
   const organisms = genomes.map((g, i) => developOrganism(spec, g, seeds[i]));
   const alive = organisms.flatMap((o, i) => (o.failed ? [] : [i]));
-  const tensor = alive.length === 0 ? null : fromLists(alive.map((i) => organisms[i].spec));
+  const tensor = alive.length === 0 ? null : fromColumns(alive.map((i) => organisms[i].spec));
   return { tensor, organisms, alive };
 }

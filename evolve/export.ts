@@ -37,19 +37,21 @@ export function organismNetwork(spec: SkeletonSpec, g: Genome, org: DevelopedOrg
   const names = typeNames(spec);
   const typeOfNeuron = (n: number) => org.types.findIndex((t) => n >= t.start && n < t.start + t.count);
   const projections = new Map<string, ProjectionSpec & { connect: { kind: 'list'; pairs: [number, number][]; w: number[] } }>();
-  for (const s of synapses) {
-    const from = org.types[typeOfNeuron(s.pre)];
-    const to = org.types[typeOfNeuron(s.post)];
-    const segment = s.segment ?? 0;
+  for (let k = 0; k < synapses.w.length; k++) {
+    const pre = synapses.pre[k];
+    const post = synapses.post[k];
+    const from = org.types[typeOfNeuron(pre)];
+    const to = org.types[typeOfNeuron(post)];
+    const segment = synapses.segment[k];
     const key = `${from.name}>${to.name}/${segment}`;
     let p = projections.get(key);
     if (!p) {
-      const plastic = neurons[s.post].segPlastic?.[segment] ?? true;
+      const plastic = neurons[post].segPlastic?.[segment] ?? true;
       p = { from: from.name, to: to.name, connect: { kind: 'list', pairs: [], w: [] }, init: { min: 0, max: 0 }, segment, plastic };
       projections.set(key, p);
     }
-    p.connect.pairs.push([s.pre - from.start, s.post - to.start]);
-    p.connect.w.push(Math.fround(s.w));
+    p.connect.pairs.push([pre - from.start, post - to.start]);
+    p.connect.w.push(synapses.w[k]);
   }
   // a stable order: by target type, then source type, then segment
   const order = (p: ProjectionSpec) => names.indexOf(p.to) * 1e6 + names.indexOf(p.from) * 100 + (p.segment ?? 0);

@@ -41,46 +41,92 @@ export interface OrganismSpec {
   synapses: SynapseSpec[];
 }
 
+/** Synapses as columns: 13 bytes each instead of an object (what development writes, many millions at a time). */
+export interface SynapseColumns {
+  pre: Uint32Array;
+  post: Uint32Array;
+  segment: Uint8Array;
+  w: Float32Array;
+}
+
+export interface ColumnOrganismSpec {
+  neurons: NeuronSpec[];
+  synapses: SynapseColumns;
+}
+
 /** A tensor from explicit lists (neuron indices are within each organism). */
 export function fromLists(organisms: OrganismSpec[]): SynapseTensor {
+  for (const o of organisms) {
+    for (const sy of o.synapses) {
+      if (!(Number.isInteger(sy.pre) && sy.pre >= 0 && Number.isInteger(sy.post) && sy.post >= 0)) throw new Error(`synapse ${JSON.stringify(sy)}: neuron indices must be integers >= 0`);
+    }
+  }
+  return fromColumns(
+    organisms.map((o) => ({
+      neurons: o.neurons,
+      synapses: {
+        pre: Uint32Array.from(o.synapses, (s) => s.pre),
+        post: Uint32Array.from(o.synapses, (s) => s.post),
+        segment: Uint8Array.from(o.synapses, (s) => Math.min(s.segment ?? 0, 255)),
+        w: Float32Array.from(o.synapses, (s) => s.w),
+      },
+    })),
+  );
+}
+
+/**
+ * A tensor from synapse columns (neuron indices within each organism). Synapses are grouped by
+ * (post, segment) keeping their order inside a segment: a counting sort over typed arrays, so a
+ * population of millions of synapses takes a few bytes per synapse beyond the tensor.
+ */
+export function fromColumns(organisms: ColumnOrganismSpec[]): SynapseTensor {
   const N = organisms.reduce((s, o) => s + o.neurons.length, 0);
   const G = organisms.reduce((s, o) => s + o.neurons.reduce((t, n) => t + (n.segments ?? 1), 0), 0);
-  const S = organisms.reduce((s, o) => s + o.synapses.length, 0);
+  const S = organisms.reduce((s, o) => s + o.synapses.w.length, 0);
   const t = allocTensor({ organisms: organisms.length, N, G, S, nGroups: 0 });
   let n0 = 0;
-  let g = 0;
-  let s = 0;
+  let g0 = 0;
+  let s0 = 0;
   organisms.forEach((o, oi) => {
     t.orgNeuronStart[oi] = n0;
-    t.orgSynStart[oi] = s;
-    // group synapses by (post, segment), keeping list order inside a segment
-    const bySeg = new Map<string, SynapseSpec[]>();
-    for (const sy of o.synapses) {
-      const post = o.neurons[sy.post];
-      if (!post) throw new Error(`synapse ${JSON.stringify(sy)}: no neuron ${sy.post}`);
-      if (sy.pre < 0 || sy.pre >= o.neurons.length) throw new Error(`synapse ${JSON.stringify(sy)}: no neuron ${sy.pre}`);
-      const seg = sy.segment ?? 0;
-      if (seg >= (post.segments ?? 1)) throw new Error(`synapse ${JSON.stringify(sy)}: neuron ${sy.post} has ${post.segments ?? 1} segment(s)`);
-      const key = `${sy.post}:${seg}`;
-      (bySeg.get(key) ?? bySeg.set(key, []).get(key)!).push(sy);
+    t.orgSynStart[oi] = s0;
+    const n = o.neurons.length;
+    const { pre, post, segment, w } = o.synapses;
+    // each neuron's first segment within the organism
+    const segBase = new Uint32Array(n + 1);
+    o.neurons.forEach((spec, i) => (segBase[i + 1] = segBase[i] + (spec.segments ?? 1)));
+    const nSeg = segBase[n];
+    const count = new Uint32Array(nSeg + 1);
+    for (let j = 0; j < w.length; j++) {
+      const at = `synapse ${j} (pre ${pre[j]}, post ${post[j]})`;
+      if (post[j] >= n) throw new Error(`${at}: no neuron ${post[j]}`);
+      if (pre[j] >= n) throw new Error(`${at}: no neuron ${pre[j]}`);
+      const segs = segBase[post[j] + 1] - segBase[post[j]];
+      if (segment[j] >= segs) throw new Error(`${at}: neuron ${post[j]} has ${segs} segment(s)`);
+      count[segBase[post[j]] + segment[j] + 1]++;
+    }
+    for (let k = 0; k < nSeg; k++) count[k + 1] += count[k];
+    const next = count.slice(0, nSeg);
+    for (let j = 0; j < w.length; j++) {
+      const at = s0 + next[segBase[post[j]] + segment[j]]++;
+      t.pre[at] = pre[j];
+      t.w[at] = w[j];
     }
     let inputs = 0;
     o.neurons.forEach((spec, i) => {
-      const n = n0 + i;
-      setNeuron(t, n, oi, spec, spec.role === 'input' ? inputs++ : -1);
-      t.neuronSegStart[n] = g;
-      for (let k = 0; k < (spec.segments ?? 1); k++, g++) {
-        t.segSynStart[g] = s;
+      setNeuron(t, n0 + i, oi, spec, spec.role === 'input' ? inputs++ : -1);
+      t.neuronSegStart[n0 + i] = g0 + segBase[i];
+      for (let k = 0; k < (spec.segments ?? 1); k++) {
+        const g = g0 + segBase[i] + k;
+        t.segSynStart[g] = s0 + count[segBase[i] + k];
         t.segSign[g] = spec.segSign?.[k] ?? 0;
         t.segPlastic[g] = spec.segPlastic?.[k] === false ? 0 : 1;
         t.segTag[g] = spec.segTag?.[k] ?? 0;
-        for (const sy of bySeg.get(`${i}:${k}`) ?? []) {
-          t.pre[s] = sy.pre;
-          t.w[s++] = sy.w;
-        }
       }
     });
-    n0 += o.neurons.length;
+    n0 += n;
+    g0 += nSeg;
+    s0 += w.length;
   });
   return finish(t);
 }

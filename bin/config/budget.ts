@@ -1,7 +1,6 @@
 // The memory a validated config needs, estimated before anything is built (sim/budget.ts has the
 // formulas), and the refusal, as a config problem at the field that drives the size, of what
 // exceeds the backend's limits or this machine's memory (SPEC §9: exit 2, never a crash mid-run).
-import { getHeapStatistics } from 'node:v8';
 import { LIST_BYTES_PER_SYNAPSE } from '../../evolve/develop.ts';
 import type { BackendName } from '../../sim/backend.ts';
 import { layersCounts, type LayersSpec } from '../../sim/build.ts';
@@ -92,18 +91,15 @@ function evolveEstimate(c: EvolveConfig, rule: RuleSizes, backend: BackendName):
   const need = networkNeed({ ...counts, ...rule, nIn: dim, maxChunk: Math.min(c.fitness.chunk, c.fitness.childhood), recCapacity: 0 }, backend);
   // train, clean and corrupted test inputs, and glider-checker's 8 symbols, through every organism's code
   const encoded = Math.min(c.fitness.train, c.task.train) + 2 * Math.min(c.fitness.test, c.task.test) + (c.task.kind === 'glider-checker' ? 8 : 0);
-  // development keeps every synapse as a JavaScript object until the population is batched
+  // development keeps every organism's synapse columns until the population is batched
   const lists = LIST_BYTES_PER_SYNAPSE * O * synapses;
-  const heap = getHeapStatistics().heap_size_limit;
-  const over = [...need.over];
-  if (lists > heap) over.push(`developing it takes up to ${formatBytes(lists)} of JavaScript heap, above Node's ${formatBytes(heap)} (NODE_OPTIONS=--max-old-space-size=MiB raises it)`);
   const parts: Part[] = [
     { what: `task data (${c.task.train + c.task.test} samples × ${dim} values)`, bytes: 4 * (c.task.train + c.task.test) * dim },
     { what: `a generation (${O} organisms of ≤ ${n} neurons, ≤ ${synapses} synapses each)`, bytes: need.host },
     { what: 'its development', bytes: lists },
     { what: 'test codes', bytes: 4 * O * encoded * c.genome.code.size },
   ];
-  return withMachine(backend, parts, need.device, over);
+  return withMachine(backend, parts, need.device, need.over);
 }
 
 function sizes(network: LayersSpec, rule: RuleSizes, maxChunk: number, recCapacity: number) {

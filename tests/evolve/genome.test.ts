@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { developOrganism, developPopulation, typeCounts } from '../../evolve/develop.ts';
 import { organismNetwork } from '../../evolve/export.ts';
 import { geneTable, genomeFromJson, genomeToJson, genomeToVector, GenomeError, initialGenome, toReal, toValue, vectorToGenome, type GeneDef, type SkeletonSpec } from '../../evolve/genome.ts';
-import { fromLayers, fromLists } from '../../sim/build.ts';
+import { fromColumns, fromLayers } from '../../sim/build.ts';
 
 const spec: SkeletonSpec = { types: 3, budget: 12, inputs: 9, code: { size: 4, soma: 'clamp01' }, soma: 'clamp01', segments: 2, ruleParams: { eta: { min: 1e-4, max: 0.05, init: 0.005, log: true } }, maxSynapses: 100_000 };
 const genes = geneTable(spec);
@@ -90,7 +90,9 @@ describe('development', () => {
     const none = developOrganism(spec, { ...g0, 'conn.in>h1.p': 0 }, 3);
     const t = none.types;
     const h1 = t[1];
-    expect(none.spec.synapses.some((s) => s.pre < 9 && s.post >= h1.start && s.post < h1.start + h1.count)).toBe(false);
+    const { pre, post } = none.spec.synapses;
+    expect(pre.some((p, k) => p < 9 && post[k] >= h1.start && post[k] < h1.start + h1.count)).toBe(false);
+    expect(pre.length).toBeGreaterThan(0);
     const count = (sigma: number) => developOrganism(spec, { ...g0, ...Object.fromEntries(genes.filter((g) => g.name.endsWith('.sigma')).map((g) => [g.name, sigma])) }, 3).synapses;
     expect(count(0.2)).toBeLessThan(count(5) / 2);
   });
@@ -102,7 +104,7 @@ describe('development', () => {
   });
   it('a population is the organisms side by side in one tensor', () => {
     const pop = developPopulation(spec, [g0, g0, g0], [1, 2, 3]);
-    const one = fromLists([developOrganism(spec, g0, 2).spec]);
+    const one = fromColumns([developOrganism(spec, g0, 2).spec]);
     const t = pop.tensor!;
     const [s0, s1] = [t.orgSynStart[1], t.orgSynStart[2]];
     expect(Array.from(t.pre.subarray(s0, s1))).toEqual(Array.from(one.pre));
@@ -111,7 +113,7 @@ describe('development', () => {
   it('written out as layers and list projections, fromLayers rebuilds the same tensor', () => {
     const g = vectorToGenome(genes, genomeToVector(genes, g0).map((z, i) => z + 0.7 * Math.cos(3 * i)));
     const org = developOrganism(spec, g, 11);
-    const direct = fromLists([org.spec]);
+    const direct = fromColumns([org.spec]);
     const net = organismNetwork(spec, g, org);
     const rebuilt = fromLayers(JSON.parse(JSON.stringify(net)), 999);
     for (const k of ['pre', 'w', 'segSynStart', 'neuronSegStart', 'segPlastic', 'sign', 'alpha', 'theta', 'gain', 'soma', 'role', 'inputIndex', 'pos'] as const) {
