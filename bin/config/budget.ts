@@ -6,6 +6,7 @@ import type { BackendName } from '../../sim/backend.ts';
 import { layersCounts, type LayersSpec } from '../../sim/build.ts';
 import { describeMachine, formatBytes, machineBytes, networkNeed, type BackendNeed } from '../../sim/budget.ts';
 import { compileRule } from '../../sim/compiler/compile.ts';
+import { encodeBatch } from '../../tasks/baselines/bio.ts';
 import { UserError } from '../errors.ts';
 import { taskDim, type CompareConfig } from './compare-schema.ts';
 import type { EvolveConfig } from './evolve-schema.ts';
@@ -69,7 +70,9 @@ function compareEstimate(c: CompareConfig, rules: RuleSizes[], backend: BackendN
   const over: string[] = [];
   c.methods.forEach((m, i) => {
     if (m.kind !== 'bio') return;
-    const need = networkNeed(sizes(m.network, rules[i], m.chunk, 0), backend);
+    // its codes are read from a recording of every neuron, a batch of samples at a time
+    const recording = encodeBatch(layersCounts(m.network).N, Math.max(c.task.train, c.task.test));
+    const need = networkNeed(sizes(m.network, rules[i], m.chunk, recording), backend);
     over.push(...need.over.map((o) => `methods[${i}]: ${o}`));
     if (!network || need.host > network.part.bytes) network = { part: { what: `methods[${i}] network`, bytes: need.host }, device: need.device };
   });
@@ -88,9 +91,10 @@ function evolveEstimate(c: EvolveConfig, rule: RuleSizes, backend: BackendName):
   const n = dim + c.genome.budget + c.genome.code.size;
   const synapses = Math.min(c.genome.maxSynapses, (n - dim) * n);
   const counts = { organisms: O, N: O * n, G: O * (dim + (n - dim) * 2 * c.genome.segments), S: O * synapses, nGroups: 0 };
-  const need = networkNeed({ ...counts, ...rule, nIn: dim, maxChunk: Math.min(c.fitness.chunk, c.fitness.childhood), recCapacity: 0 }, backend);
-  // train, clean and corrupted test inputs, and glider-checker's 8 symbols, through every organism's code
+  // train, clean and corrupted test inputs, and glider-checker's 8 symbols, through every organism's
+  // code: read from a recording of every neuron, a batch of samples at a time
   const encoded = Math.min(c.fitness.train, c.task.train) + 2 * Math.min(c.fitness.test, c.task.test) + (c.task.kind === 'glider-checker' ? 8 : 0);
+  const need = networkNeed({ ...counts, ...rule, nIn: dim, maxChunk: Math.min(c.fitness.chunk, c.fitness.childhood), recCapacity: encodeBatch(counts.N, encoded) }, backend);
   // development keeps every organism's synapse columns until the population is batched
   const lists = LIST_BYTES_PER_SYNAPSE * O * synapses;
   const parts: Part[] = [

@@ -36,6 +36,17 @@ export class MethodDiverged extends Error {}
 
 /** Samples encoded per backend call. */
 const ENCODE_BATCH = 256;
+/** Bytes an encoding batch's recording may take: a frame of every neuron per sample, in the backend and read back. */
+const ENCODE_RECORDING_BYTES = 64 * 2 ** 20;
+
+/**
+ * Samples encoded per batch: 256, fewer for a large network (a population of thousands of
+ * organisms), so the recording stays within ENCODE_RECORDING_BYTES. The codes are the same for any
+ * batch: the network runs on from sample to sample.
+ */
+export function encodeBatch(neurons: number, count: number): number {
+  return Math.max(1, Math.min(ENCODE_BATCH, count, Math.floor(ENCODE_RECORDING_BYTES / (2 * 4 * neurons))));
+}
 /** About how many learning-curve points a fit records (one readState between chunks each; chunking never changes the result). */
 const CURVE_POINTS = 32;
 
@@ -79,10 +90,11 @@ export async function encodeRanges(
   count: number,
   settle: number,
   ranges: readonly (readonly [number, number])[],
+  batch?: number,
 ): Promise<Float32Array[]> {
   const N = neuronCount(init.tensor);
   const outs = ranges.map(([a, b]) => new Float32Array(count * (b - a)));
-  const B = Math.min(ENCODE_BATCH, Math.max(1, count));
+  const B = batch ?? encodeBatch(N, count);
   const enc = await createBackend(choice, { ...init, record: { every: settle, capacity: B }, maxChunk: B * settle });
   try {
     const inputs = new Float32Array(B * settle * dim);

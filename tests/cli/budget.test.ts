@@ -95,7 +95,7 @@ describe('an evolution: a bound on a generation', () => {
   test('validate shows it as a bound, and a bound past the limits is not a refusal', async () => {
     const r = await springtail(['validate', 'configs/evolve-glider.json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/\n {2}memory at most \(every organism at min\(genome\.maxSynapses, all pairs\).*\): cpu [\d.]+ [KM]iB \(task data .*, a generation \(24 organisms of ≤ 25 neurons, ≤ 400 synapses each\) [\d.]+ KiB, its development [\d.]+ KiB, test codes [\d.]+ KiB; WebAssembly memory/);
+    expect(r.stdout).toMatch(/\n {2}memory at most \(every organism at min\(genome\.maxSynapses, all pairs\).*\): cpu [\d.]+ [KM]iB \(task data .*, a generation \(24 organisms of ≤ 25 neurons, ≤ 400 synapses each\) [\d.]+ [KM]iB, its development [\d.]+ [KM]iB, test codes [\d.]+ [KM]iB; WebAssembly memory/);
     expect(r.stdout).not.toContain('may not fit');
     const big = await springtail(['validate', 'configs/evolve-glider.json', '--set', 'strategy.popSize=100000', '--set', 'genome.budget=2000']);
     expect(big.code, big.stderr).toBe(0);
