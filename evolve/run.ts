@@ -7,10 +7,10 @@ import { compileRule, type CompiledRule } from '../sim/compiler/compile.ts';
 import type { RuleDef } from '../sim/compiler/rule.ts';
 import type { BackendChoice } from '../sim/select.ts';
 import type { Task } from '../tasks/task.ts';
+import { meanDescriptor } from './behaviour.ts';
 import { developPopulation, organismSeed } from './develop.ts';
 import { failed, scorePopulation, WORST, type FitnessSpec, type OrganismScore } from './fitness.ts';
 import { genomeToVector, initialGenome, vectorToGenome, type GeneDef, type Genome, type SkeletonSpec } from './genome.ts';
-import { meanDescriptor } from './behaviour.ts';
 import { getStrategy, type BaseState } from './strategies/index.ts';
 import { emptyArchive, noveltyBonus, updateArchive, type NoveltyArchive } from './strategies/novelty.ts';
 
