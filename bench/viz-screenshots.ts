@@ -61,6 +61,9 @@ async function clickNeuron(page: Page, start: number): Promise<void> {
   await page.waitForFunction(() => (window as any).__springtail.activity.synapseCount() > 0);
 }
 
+const start = await open('#/', '[data-panel="start"][data-ready="1"]');
+await shoot(start, '[data-panel="start"]', 'start');
+
 const sim = await open('#/run/ei-balance-bars', '[data-panel="activity"][data-ready="1"]');
 await sim.evaluate(() => (window as any).__springtail.activity.setFrame(150));
 const layout = JSON.parse(readFileSync(join(root, 'ei-balance-bars', 'network.json'), 'utf8'));
