@@ -116,3 +116,13 @@ export interface Backend {
 }
 
 export class BackendUnavailable extends Error {}
+
+/** The network or its recording is larger than this device's own limits (an Unavailable: `auto` falls back to cpu). */
+export class DeviceLimit extends BackendUnavailable {
+  /** When the recording is what does not fit: the most frames that do. */
+  readonly mostFrames?: number;
+  constructor(message: string, mostFrames?: number) {
+    super(message);
+    if (mostFrames !== undefined) this.mostFrames = mostFrames;
+  }
+}

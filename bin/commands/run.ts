@@ -1,7 +1,7 @@
 // `springtail run`: config → tensor + compiled rule → backend → chunks of fused steps, with
 // metrics at log points, a divergence guard and a run directory (SPEC §9).
 import { join } from 'node:path';
-import { BackendUnavailable, type NetworkState } from '../../sim/backend.ts';
+import { BackendUnavailable, DeviceLimit, type NetworkState } from '../../sim/backend.ts';
 import { fromLayers } from '../../sim/build.ts';
 import { compileRule, RuleError } from '../../sim/compiler/compile.ts';
 import { createBackend } from '../../sim/select.ts';
@@ -76,6 +76,11 @@ export async function runCommand(config: Config, opts: RunOptions): Promise<RunS
       maxChunk: chunk,
     });
   } catch (e) {
+    // what the estimate let through but this device's own limits do not hold is the config's size: exit 2
+    if (e instanceof DeviceLimit && e.mostFrames !== undefined && config.record) {
+      throw new UserError('invalid config: 1 problem', [{ path: 'record.capacity', value: config.record.capacity, expected: `integer <= ${e.mostFrames} on this device (${e.message})` }]);
+    }
+    if (e instanceof DeviceLimit) throw new UserError(`the network does not fit on this device: ${e.message} (use a smaller network, or --backend cpu)`);
     if (e instanceof BackendUnavailable) throw new RunFailure(`backend ${config.backend}: ${e.message}`);
     throw e;
   }

@@ -1,7 +1,7 @@
 // The webgpu backend: the step shader (shader.ts) dispatched once per step, T steps encoded in one
 // command buffer with no readback in between (per-pass uniforms via dynamic offsets). Same state,
 // rotation and pending-plasticity bookkeeping as the cpu backend (sim/cpu/backend.ts).
-import { type Backend, type BackendInit, BackendUnavailable, type ChunkResult, checkInitial, type NetworkState, orgParamValues, type Recording } from '../backend.ts';
+import { type Backend, type BackendInit, type ChunkResult, checkInitial, DeviceLimit, type NetworkState, orgParamValues, type Recording } from '../backend.ts';
 import { allExcitatory, hasGroups, inputSize, neuronCount, segmentCount, synapseCount } from '../tensor.ts';
 import { acquireGpu } from './device.ts';
 import { MODE, NO_BAD, PASS_BYTES, PASS_FIELDS, PASS_STRIDE, type PassField, stepShader, WORKGROUP } from './shader.ts';
@@ -32,15 +32,15 @@ export const wsLength = (S: number, nSlots: number): number => (nSlots + 1) * S;
  * The storage buffers (element counts of 4 bytes) and the recording against the device's limits,
  * before anything is allocated. Unavailable rather than an error: `auto` then falls back to cpu.
  */
-function checkLimits(limits: GPUSupportedLimits, storage: Record<string, number>, recValues: number): void {
+function checkLimits(limits: GPUSupportedLimits, storage: Record<string, number>, recValues: number, neurons: number): void {
   const MiB = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
   for (const [label, n] of Object.entries(storage)) {
     if (4 * n > limits.maxStorageBufferBindingSize) {
-      throw new BackendUnavailable(`webgpu backend: buffer '${label}' needs ${MiB(4 * n)}, above this device's ${MiB(limits.maxStorageBufferBindingSize)} storage binding limit`);
+      throw new DeviceLimit(`webgpu backend: buffer '${label}' needs ${MiB(4 * n)}, above this device's ${MiB(limits.maxStorageBufferBindingSize)} storage binding limit`);
     }
   }
   if (4 * recValues > limits.maxBufferSize) {
-    throw new BackendUnavailable(`webgpu backend: the recording needs ${MiB(4 * recValues)}, above this device's ${MiB(limits.maxBufferSize)} buffer size limit`);
+    throw new DeviceLimit(`webgpu backend: the recording needs ${MiB(4 * recValues)}, above this device's ${MiB(limits.maxBufferSize)} buffer size limit`, Math.floor(limits.maxBufferSize / (4 * neurons)));
   }
 }
 
@@ -91,7 +91,7 @@ export async function createWebgpuBackend(init: BackendInit): Promise<Backend> {
       .add('orgParams', orgParams);
     // rot = 0: prev = third 0, cur = third 1, next = third 2
     const stP = new Packer<Float32Array>().add('a', 3 * N).add('v', G).add('d', G).add('u', N).add('theta', tensor.theta).add('terms', nT * N);
-    checkLimits(device.limits, { iu: iuP.length, fr: frP.length, ws: wsLength(S, nSlots), st: stP.length }, rec.every > 0 ? rec.capacity * N : 0);
+    checkLimits(device.limits, { iu: iuP.length, fr: frP.length, ws: wsLength(S, nSlots), st: stP.length }, rec.every > 0 ? rec.capacity * N : 0, N);
     const wsData = new Float32Array(Math.max(1, wsLength(S, nSlots)));
     wsData.set(tensor.w);
     if (initial.slots) wsData.set(initial.slots, S);

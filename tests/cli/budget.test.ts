@@ -20,6 +20,7 @@ import { loadEvolveConfig } from '../../bin/config/load.ts';
 import { setupOf } from '../../bin/config/evolve-schema.ts';
 import { developPopulation, organismSeed } from '../../evolve/develop.ts';
 import { initialGenome } from '../../evolve/genome.ts';
+import { useWebgpu } from '../parity/webgpu-availability.ts';
 import { tempDir } from './fixture.ts';
 
 // Each spawn pays tsx start-up (~1 s, more on a loaded machine).
@@ -135,6 +136,20 @@ describe.concurrent('springtail validate', () => {
 });
 
 describe('springtail run', () => {
+  const webgpu = useWebgpu();
+
+  test('a recording within the estimate but above this device\'s buffer limit: exit 2 at record.capacity, nothing written', async (ctx) => {
+    const gpu = webgpu.need(ctx);
+    const N = layersCounts((loadConfig(QUICKSTART) as Config).network).N;
+    const most = Math.floor(gpu.device.limits.maxBufferSize / (4 * N));
+    const out = join(tempDir(), 'run');
+    const r = await springtail(['run', QUICKSTART, '--backend', 'webgpu', '--set', `record.capacity=${most + 1}`, '--out', out]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`at record.capacity: got ${most + 1}, expected integer <= ${most} on this device (webgpu backend: the recording needs`);
+    expect(r.stderr).not.toMatch(STACK);
+    expect(existsSync(out)).toBe(false);
+  });
+
   test('record.capacity=1e12: exit 2 before anything is allocated or written', async () => {
     const out = join(tempDir(), 'run');
     const r = await springtail(['run', QUICKSTART, '--backend', 'cpu', '--set', 'record.capacity=1e12', '--out', out]);
