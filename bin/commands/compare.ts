@@ -121,7 +121,8 @@ export async function compareCommand(config: CompareConfig, opts: { out?: string
         config.metrics,
       )
         .catch((e) => {
-          if (e instanceof MethodDiverged) throw new RunFailure(`${key}: ${e.message}; run directory ${dir} keeps the methods finished before it`);
+          // diverged, or its network larger than this device holds (the estimate cannot know the device's own limits)
+          if (e instanceof MethodDiverged || e instanceof BackendUnavailable) throw new RunFailure(`${key}: ${e.message}; run directory ${dir} keeps the methods finished before it`);
           throw e;
         })
         .finally(() => (bar as Progress | null)?.stop());

@@ -7,6 +7,7 @@
 // kill at any moment loses at most the generation in flight and never duplicates a line.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { BackendUnavailable } from '../../sim/backend.ts';
 import { fromLayers } from '../../sim/build.ts';
 import { developOrganism, organismSeed } from '../../evolve/develop.ts';
 import { organismNetwork, type NetworkJson } from '../../evolve/export.ts';
@@ -185,7 +186,11 @@ export async function evolveCommand(config: EvolveConfig, opts: EvolveOptions, e
   const progress = createProgress(total, `${config.name} generation`, undefined, ck.generation, true);
   try {
     while (ck.generation < total && !stop) {
-      const { checkpoint, record } = await step(setup, evaluator, ck);
+      const { checkpoint, record } = await step(setup, evaluator, ck).catch((e: unknown) => {
+        // a generation larger than this device holds: the run stops with the last checkpoint intact
+        if (e instanceof BackendUnavailable) throw new RunFailure(`generation ${ck.generation}: ${e.message}; the checkpoint in ${dir} is intact (generation ${ck.generation}): continue with springtail evolve --resume ${dir} --backend cpu`);
+        throw e;
+      });
       try {
         appendLine(join(dir, GENERATIONS), JSON.stringify(record));
         if (checkpoint.best && checkpoint.best !== ck.best) {
