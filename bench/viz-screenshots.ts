@@ -90,6 +90,10 @@ await orgs.evaluate(() => (window as any).__springtail.activity.setFrame(150));
 await orgs.waitForTimeout(500);
 await shoot(orgs, '[data-panel="activity"]', 'activity-organisms');
 
+const runsCompared = await open('#/compare/evolve-glider+evolve-novelty+ei-balance-bars+organisms', '[data-panel="compare-simulation"][data-ready="1"]');
+await runsCompared.waitForSelector('[data-panel="compare-evolution"][data-ready="1"]');
+await shoot(runsCompared, 'main', 'compare');
+
 // live: a run streaming to its own server
 const child = spawn(process.execPath, ['bin/springtail.js', 'run', 'configs/rules/ei-balance-bars.json', '--backend', 'cpu', '--live', '--out', join(base, 'live', 'ei-live'), '--set', 'steps=200000', '--set', 'record.capacity=10'], { cwd: ROOT });
 const url = await new Promise<string>((resolve, reject) => {

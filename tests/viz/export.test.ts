@@ -88,7 +88,7 @@ describe.skipIf(missing !== null)(`runs in the browser (${missing ?? 'chromium'}
     const page = await browser.newPage();
     await page.goto(server.url);
     await page.waitForSelector('[data-panel="start"][data-ready="1"]');
-    const rows = await page.$$eval('tr[data-run]', (r) => r.map((x) => `${x.getAttribute('data-run')} ${x.children[1].textContent}`).sort());
+    const rows = await page.$$eval('tr[data-run]', (r) => r.map((x) => `${x.getAttribute('data-run')} ${x.children[2].textContent}`).sort());
     expect(rows).toEqual(['cmp comparison', 'evo evolution', 'sim simulation']);
     await page.click('a[href="#/run/sim"]');
     await page.waitForSelector('[data-panel="activity"][data-ready="1"]', { timeout: 60_000 });

@@ -1,9 +1,11 @@
-// The app: a start page listing the runs, a run page showing the panels of the run's kind, and
-// the live view of a streaming run. The route is in the hash (#/, #/run/<run>, #/live/<run>);
-// an exported report carries its run inline and has only the run page.
+// The app: a start page listing the runs, a run page showing the panels of the run's kind, the
+// live view of a streaming run, and several runs compared. The route is in the hash (#/,
+// #/run/<run>, #/live/<run>, #/compare/<run>+<run>…); an exported report carries its run inline
+// and has only the run page.
 import './style.css';
 import 'uplot/dist/uPlot.min.css';
 import { activityPanel } from './activity/panel.ts';
+import { comparePanels, parseCompareHash } from './compare.ts';
 import { curvesPanel } from './comparison/curves.ts';
 import { comparisonPanels } from './comparison/panels.ts';
 import { type DataSource, type ExportedRun, HttpSource, InlineSource } from './data.ts';
@@ -98,6 +100,8 @@ async function route(): Promise<void> {
     return mountPanels(root, await panelsOf(exported.kind, src), src);
   }
   const hash = location.hash.replace(/^#/, '') || '/';
+  const compare = /^\/compare\/(.+)$/.exec(hash);
+  if (compare) return mountCompare(root, parseCompareHash(compare[1]));
   const m = /^\/(run|live)\/(.+)$/.exec(hash);
   if (!m) return mountStart(root);
   const run = m[2].split('/').map(decodeURIComponent).join('/');
@@ -121,6 +125,18 @@ async function route(): Promise<void> {
     return;
   }
   return mountPanels(root, panels, src);
+}
+
+async function mountCompare(root: HTMLElement, names: string[]): Promise<void> {
+  const runs = (await (await fetch('/api/runs', { cache: 'no-store' })).json()) as { name: string; kind: string }[];
+  const missing = names.filter((n) => !runs.some((r) => r.name === n));
+  const fail = (text: string) => root.append(Object.assign(document.createElement('p'), { className: 'error', textContent: text }));
+  if (missing.length) return fail(`no run directory ${missing.map((n) => `'${n}'`).join(', ')} under this server's root`);
+  const chosen = names.map((n) => runs.find((r) => r.name === n)!);
+  const panels = comparePanels(chosen);
+  header(root, `${names.length} runs`, 'compared', false);
+  if (panels.length === 0) return fail(`runs of kind ${[...new Set(chosen.map((r) => r.kind))].join(', ')} cannot be compared`);
+  return mountPanels(root, panels, new HttpSource(names[0]));
 }
 
 window.addEventListener('hashchange', () => void route());

@@ -1,6 +1,7 @@
 // The start page: every run directory under ROOT, newest first, with its kind, date and a few
 // figures; each opens in the panels its kind has.
 import type { RunEntry } from '../server/runs.ts';
+import { compareHref } from './compare.ts';
 import { formatValue } from './format.ts';
 
 const fmt = (v: number | string): string => (typeof v === 'string' ? v : formatValue(v));
@@ -33,13 +34,24 @@ export async function mountStart(el: HTMLElement): Promise<void> {
   } else {
     const table = document.createElement('table');
     table.className = 'runs';
-    table.innerHTML = '<thead><tr><th>run</th><th>kind</th><th>created</th><th>figures</th></tr></thead>';
+    table.innerHTML = '<thead><tr><th></th><th>run</th><th>kind</th><th>created</th><th>figures</th></tr></thead>';
     const body = document.createElement('tbody');
+    // tick two or more runs to see them side by side
+    const chosen = new Set<string>();
+    const compare = Object.assign(document.createElement('button'), { type: 'button', className: 'compare', textContent: 'compare the ticked runs', disabled: true });
+    compare.addEventListener('click', () => (location.hash = compareHref(runs.filter((r) => chosen.has(r.name)).map((r) => r.name))));
     for (const r of runs) {
       const tr = document.createElement('tr');
       tr.dataset.run = r.name;
       const a = Object.assign(document.createElement('a'), { href: runHref(r), textContent: r.name });
-      const cells = [a, r.kind, new Date(r.created).toLocaleString(), Object.entries(r.metrics).map(([k, v]) => `${k} ${fmt(v)}`).join(' · ')];
+      const tick = Object.assign(document.createElement('input'), { type: 'checkbox' });
+      tick.setAttribute('aria-label', `compare ${r.name}`);
+      tick.addEventListener('change', () => {
+        if (tick.checked) chosen.add(r.name);
+        else chosen.delete(r.name);
+        compare.disabled = chosen.size < 2;
+      });
+      const cells = [tick, a, r.kind, new Date(r.created).toLocaleString(), Object.entries(r.metrics).map(([k, v]) => `${k} ${fmt(v)}`).join(' · ')];
       for (const c of cells) {
         const td = document.createElement('td');
         td.append(c);
@@ -48,7 +60,7 @@ export async function mountStart(el: HTMLElement): Promise<void> {
       body.append(tr);
     }
     table.append(body);
-    section.append(table);
+    section.append(table, compare);
   }
   section.dataset.ready = '1';
 }
