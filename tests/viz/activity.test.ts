@@ -78,7 +78,7 @@ describe.skipIf(missing !== null)('3D activity panel', () => {
     // the scrubber (a real input event) moves to another frame: another step, other colours
     await page.locator(`${PANEL} input[type=range][aria-label=frame]`).fill(String(frames - 1));
     expect(await hook(page, 'frame()')).toBe(frames - 1);
-    await expect.poll(() => page.textContent(`${PANEL} .st-act-step`)).toContain('step 600');
+    await expect.poll(() => page.textContent(`${PANEL} .st-act-step`), { timeout: 10_000 }).toContain('step 600');
     const last = await view(page);
     expect(pixelDiff(first, last)).toBeGreaterThan(CHANGED);
     // and back: the same frame draws the same picture (the difference above is the frame's, not noise)
@@ -106,7 +106,7 @@ describe.skipIf(missing !== null)('3D activity panel', () => {
     const neuron = e.start + 5;
     const [x, y] = (await hook(page, `neuronScreenXY(${neuron})`)) as [number, number];
     await page.mouse.click(x, y);
-    await expect.poll(() => hook(page, 'selected()')).toBe(neuron);
+    await expect.poll(() => hook(page, 'selected()'), { timeout: 10_000 }).toBe(neuron);
     // as many lines as the layout's incoming synapses of that neuron
     const start = new Uint32Array(new Uint8Array(readFileSync(join(runDir, layout.files.incomingStart!))).buffer);
     const count = (await hook(page, 'synapseCount()')) as number;
@@ -114,7 +114,7 @@ describe.skipIf(missing !== null)('3D activity panel', () => {
     expect(count).toBeGreaterThan(0);
     const rows = page.locator(`${PANEL} .st-act-synapses tr[data-pre]`);
     expect(await rows.count()).toBe(Math.min(count, 50));
-    await expect.poll(() => page.textContent(`${PANEL} [data-neuron="${neuron}"]`)).toContain(`#${neuron} · e`);
+    await expect.poll(() => page.textContent(`${PANEL} [data-neuron="${neuron}"]`), { timeout: 10_000 }).toContain(`#${neuron} · e`);
     expect(await page.textContent(`${PANEL} .st-act-neuron`)).toContain(`${count} incoming synapses`);
     const selected = await view(page);
     expect(pixelDiff(last, selected)).toBeGreaterThan(CHANGED);
@@ -143,7 +143,7 @@ describe.skipIf(missing !== null)('3D activity panel', () => {
     const neuron = layout.groups.find((g) => g.name === 'e')!.start;
     const [x, y] = (await hook(page, `neuronScreenXY(${neuron})`)) as [number, number];
     await page.mouse.click(x, y);
-    await expect.poll(() => hook(page, 'selected()')).toBe(neuron);
+    await expect.poll(() => hook(page, 'selected()'), { timeout: 10_000 }).toBe(neuron);
     expect(await hook(page, 'synapseCount()')).toBe(0);
     expect(await page.textContent(`${PANEL} .st-act-neuron`)).toContain('synapses omitted');
     expect(errors).toEqual([]);
@@ -174,7 +174,7 @@ describe.skipIf(missing !== null)('3D activity panel', () => {
     // a click on organism 1's neuron selects it and shows its own incoming synapses
     const neuron = e(1).start + 5;
     await page.mouse.click(...xy[1]);
-    await expect.poll(() => hook(page, 'selected()')).toBe(neuron);
+    await expect.poll(() => hook(page, 'selected()'), { timeout: 10_000 }).toBe(neuron);
     const start = new Uint32Array(new Uint8Array(readFileSync(join(threeDir, three.files.incomingStart!))).buffer);
     expect(await hook(page, 'synapseCount()')).toBe(start[neuron + 1] - start[neuron]);
     expect(await page.textContent(`${PANEL} [data-neuron="${neuron}"]`)).toContain('organism 1');

@@ -69,7 +69,7 @@ describe.skipIf(missing !== null)('runs compared', () => {
     expect(options).toContain('recon_mse');
     const other = options.find((o) => o !== options[0] && o.startsWith('a_mean'))!;
     await page.selectOption(`${sim} select[aria-label=metric]`, other);
-    await expect.poll(() => page.evaluate('window.__springtail["compare-simulation"].quantities()')).toEqual([other]);
+    await expect.poll(() => page.evaluate('window.__springtail["compare-simulation"].quantities()'), { timeout: 15_000 }).toEqual([other]);
     expect(pixelDiff(before.png, (await shotOf(page, `${sim} canvas`, FLOOR)).png)).toBeGreaterThan(0.2);
 
     // comparison: a row per method of the run
@@ -86,7 +86,7 @@ describe.skipIf(missing !== null)('runs compared', () => {
   test('an unknown run in the route is named', async () => {
     const page = await browser.newPage();
     await page.goto(`${server.url}#/compare/nope+evo-a`);
-    await expect.poll(() => page.textContent('#app')).toContain("no run directory 'nope' under this server's root");
+    await expect.poll(() => page.textContent('#app'), { timeout: 15_000 }).toContain("no run directory 'nope' under this server's root");
     await page.close();
   });
 });
