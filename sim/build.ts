@@ -97,12 +97,13 @@ export function fromColumns(organisms: ColumnOrganismSpec[]): SynapseTensor {
     o.neurons.forEach((spec, i) => (segBase[i + 1] = segBase[i] + (spec.segments ?? 1)));
     const nSeg = segBase[n];
     const count = new Uint32Array(nSeg + 1);
+    // the message is made only for a bad synapse: this loop runs over every synapse of a population
+    const bad = (j: number, why: string) => new Error(`synapse ${j} (pre ${pre[j]}, post ${post[j]}): ${why}`);
     for (let j = 0; j < w.length; j++) {
-      const at = `synapse ${j} (pre ${pre[j]}, post ${post[j]})`;
-      if (post[j] >= n) throw new Error(`${at}: no neuron ${post[j]}`);
-      if (pre[j] >= n) throw new Error(`${at}: no neuron ${pre[j]}`);
+      if (post[j] >= n) throw bad(j, `no neuron ${post[j]}`);
+      if (pre[j] >= n) throw bad(j, `no neuron ${pre[j]}`);
       const segs = segBase[post[j] + 1] - segBase[post[j]];
-      if (segment[j] >= segs) throw new Error(`${at}: neuron ${post[j]} has ${segs} segment(s)`);
+      if (segment[j] >= segs) throw bad(j, `neuron ${post[j]} has ${segs} segment(s)`);
       count[segBase[post[j]] + segment[j] + 1]++;
     }
     for (let k = 0; k < nSeg; k++) count[k + 1] += count[k];

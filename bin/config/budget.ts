@@ -10,7 +10,7 @@ import { encodeBatch } from '../../tasks/baselines/bio.ts';
 import { UserError } from '../errors.ts';
 import { taskDim, type CompareConfig } from './compare-schema.ts';
 import type { EvolveConfig } from './evolve-schema.ts';
-import { formatPath, isEvolveConfig, type LoadedConfig } from './load.ts';
+import { formatPath, isEvolveConfig, type AnyConfig, type LoadedConfig } from './load.ts';
 import { ruleDef, type Config } from './schema.ts';
 
 /** A share of a run's host memory. */
@@ -123,8 +123,7 @@ function withMachine(backend: BackendName, parts: Part[], device: BackendNeed['d
 type Key = string | number;
 
 /** The integer fields a config's memory grows with. */
-function sizeFields(c: LoadedConfig): Key[][] {
-  if (isEvolveConfig(c)) return [['strategy', 'popSize'], ['replicates'], ['genome', 'budget'], ['genome', 'code', 'size'], ['genome', 'maxSynapses'], ['task', 'train'], ['task', 'test']];
+function sizeFields(c: AnyConfig): Key[][] {
   const net = (n: LayersSpec, at: Key[]) => [[...at, 'organisms'], ...n.layers.map((_, j) => [...at, 'layers', j, 'size'])];
   if (!('methods' in c)) return [...net(c.network, ['network']), ...(c.record ? [['record', 'capacity']] : [])];
   return [['task', 'train'], ['task', 'test'], ...c.methods.flatMap((m, i) => (m.kind === 'bio' ? net(m.network, ['methods', i, 'network']) : []))];
@@ -149,9 +148,10 @@ export function checkBudget(config: LoadedConfig, source: string): BackendEstima
   // an evolution's estimate is a bound its organisms rarely reach (measured: a tenth of it on
   // glider-checker), so it is shown, never a refusal; organisms above maxSynapses fail on their own
   if (est.some((e) => e.over.length === 0) || isEvolveConfig(config)) return est;
-  let blame = sizeFields(config)[0];
+  const fields = sizeFields(config);
+  let blame = fields[0];
   let best = Infinity;
-  for (const path of sizeFields(config)) {
+  for (const path of fields) {
     const need = Math.min(...estimateWith(withField(config, path, 1), rules).map((e) => e.total));
     if (need < best) [blame, best] = [path, need];
   }

@@ -2,13 +2,13 @@
 // in the checkpoint, the strategy told fitness + weight · novelty, a resumed run continuing the same
 // archive, and a damaged archive refused at its field.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, test } from 'vitest';
 import { descriptorLength, selfSimilarity } from '../../evolve/behaviour.ts';
 import { ROOT, springtail } from '../spawn-cli.ts';
-import { TINY } from './tiny.ts';
+import { type CheckpointCase, expectCheckpointRefused, TINY } from './tiny.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'springtail-novelty-'));
 const NOVELTY = ['--set', 'novelty={"weight":0.5,"k":3,"probes":8,"archive":5,"perGeneration":2}'];
@@ -93,25 +93,13 @@ describe('springtail evolve with the novelty bonus', () => {
   it('a damaged or missing archive exits 2 at its field, the checkpoint left as it was', { timeout: 120_000 }, async () => {
     const dir = join(tmp(), 'run');
     expect((await springtail(['evolve', 'configs/evolve-glider.json', ...TINY, ...NOVELTY, '--generations', '2', '--out', dir])).code).toBe(0);
-    const file = join(dir, 'checkpoint.json');
-    const good = JSON.parse(readFileSync(file, 'utf8'));
-    const cases: [string, (c: any) => void, RegExp][] = [
+    const cases: CheckpointCase[] = [
       ['short descriptor', (c) => c.novelty.descriptors[1].pop(), /at novelty\.descriptors\[1\]/],
       ['non-finite value', (c) => (c.novelty.descriptors[0][3] = null), /at novelty\.descriptors\[0\]/],
       ['capacity', (c) => (c.novelty.capacity = 9), /at novelty\.capacity/],
       ['missing', (c) => delete c.novelty, /at novelty\b/],
     ];
-    for (const [what, mutate, pattern] of cases) {
-      const bad = JSON.parse(JSON.stringify(good));
-      mutate(bad);
-      const text = JSON.stringify(bad);
-      writeFileSync(file, text);
-      const r = await springtail(['evolve', '--resume', dir, '--generations', '3']);
-      expect(r.code, what).toBe(2);
-      expect(r.stderr, what).toMatch(pattern);
-      expect(r.stderr, what).not.toMatch(/\n\s+at \S+ \(/);
-      expect(readFileSync(file, 'utf8'), what).toBe(text);
-    }
+    await expectCheckpointRefused(dir, cases, 3);
   });
 
   it('more probes than the fitness encodes is a config problem at novelty.probes', async () => {

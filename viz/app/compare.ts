@@ -76,8 +76,9 @@ function overlayPanel(id: string, title: string, runs: string[], xLabel: string,
 }
 
 function evolutionOverlay(runs: string[], src: (run: string) => DataSource): Panel {
+  const sources = runs.map(src);
   return overlayPanel('compare-evolution', `fitness of ${runs.length} evolution runs`, runs, 'generation', async () => {
-    const records = await Promise.all(runs.map((r) => readGenerations(src(r))));
+    const records = await Promise.all(sources.map(readGenerations));
     const of = (pick: (g: (typeof records)[number][number]) => number) =>
       records.map((gs, k): Series => ({ run: runs[k], points: new Map(gs.filter((g) => finite(pick(g))).map((g) => [g.generation, pick(g)])) }));
     return [
@@ -89,7 +90,8 @@ function evolutionOverlay(runs: string[], src: (run: string) => DataSource): Pan
 
 function simulationOverlay(runs: string[], src: (run: string) => DataSource): Panel {
   let metric = '';
-  const read = () => Promise.all(runs.map(async (r) => ((await src(r).has('metrics.jsonl')) ? parseJsonl<Record<string, unknown>>(await src(r).text('metrics.jsonl')) : [])));
+  const sources = runs.map(src);
+  const read = () => Promise.all(sources.map(async (s) => ((await s.has('metrics.jsonl')) ? parseJsonl<Record<string, unknown>>(await s.text('metrics.jsonl')) : [])));
   const select = el('select');
   select.setAttribute('aria-label', 'metric');
   return overlayPanel(

@@ -26,11 +26,11 @@ export function spreadOrganisms(layout: NetworkLayout, pos: Float32Array): void 
   // angle, layers stacked in depth would otherwise reach into the next cell (at least 1, so a
   // flat organism still gets room)
   const extent = Math.max(1, ...lo.flatMap((l, o) => l.map((v, d) => (Number.isFinite(hi[o][d] - v) ? hi[o][d] - v : 0))));
-  const size = [extent * (1 + GAP), extent * (1 + GAP)];
+  const cell = extent * (1 + GAP);
   const cols = Math.ceil(Math.sqrt(O));
   for (const g of layout.groups) {
     const o = g.organism;
-    const shift = [(o % cols) * size[0], -Math.floor(o / cols) * size[1]];
+    const shift = [(o % cols) * cell, -Math.floor(o / cols) * cell];
     for (let i = g.start; i < g.start + g.count; i++) for (let d = 0; d < 2; d++) pos[3 * i + d] += shift[d];
   }
 }
